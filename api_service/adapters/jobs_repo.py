@@ -1,0 +1,82 @@
+"""The export-job read model (api.export_jobs) and the outbox (api.outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+from shared import events
+
+OUTBOX_CHANNEL = "label_export_outbox"
+
+_JOB_COLUMNS = """job_id, organization_id, scope, export_type, file_format, status, total_items,
+    processed_items, artifact_key, output_filename, file_size_bytes, error, created_at, completed_at,
+    idempotency_key, request_hash"""
+
+
+async def insert_job(
+    conn: asyncpg.Connection,
+    *,
+    job_id: str,
+    organization_id: uuid.UUID,
+    request: dict[str, Any],
+    source: str,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> bool:
+    """Create a pending job; False when it already exists (a replayed request)."""
+    status = await conn.execute(
+        """INSERT INTO api.export_jobs (job_id, organization_id, scope, export_type, file_format,
+                                        filters, asset_config, source, idempotency_key, request_hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (job_id) DO NOTHING""",
+        job_id,
+        organization_id,
+        request["scope"],
+        request["export_type"],
+        request["file_format"],
+        request.get("filters", {}),
+        request.get("asset_config", {}),
+        source,
+        idempotency_key,
+        request_hash,
+    )
+    return bool(status.endswith(" 1"))
+
+
+async def add_to_outbox(conn: asyncpg.Connection, *, topic: str, event: events.CloudEvent) -> None:
+    """Queue an event in the caller's transaction; NOTIFY wakes the relay at commit."""
+    await conn.execute(
+        "INSERT INTO api.outbox (topic, key, value) VALUES ($1, $2, $3)",
+        topic,
+        event.subject or "",
+        events.encode(event),
+    )
+    await conn.execute(f"NOTIFY {OUTBOX_CHANNEL}")
+
+
+async def get_job(
+    conn: asyncpg.Pool | asyncpg.Connection, *, organization_id: uuid.UUID, job_id: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_JOB_COLUMNS} FROM api.export_jobs WHERE job_id = $1 AND organization_id = $2",
+        job_id,
+        organization_id,
+    )
+
+
+async def find_by_idempotency_key(
+    conn: asyncpg.Connection, *, organization_id: uuid.UUID, idempotency_key: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""SELECT {_JOB_COLUMNS}, created_at > now() - interval '24 hours' AS fresh
+              FROM api.export_jobs WHERE organization_id = $1 AND idempotency_key = $2
+             FOR UPDATE""",
+        organization_id,
+        idempotency_key,
+    )
+
+
+async def release_idempotency_key(conn: asyncpg.Connection, *, job_id: str) -> None:
+    await conn.execute("UPDATE api.export_jobs SET idempotency_key = NULL WHERE job_id = $1", job_id)

@@ -1,0 +1,112 @@
+"""Composition root of the API service: settings in, a wired aiohttp application out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from api_service.http import routes_catalog, routes_exports, routes_health
+from api_service.http.auth import auth_middleware
+from api_service.http.errors import error_middleware
+from api_service.outbox_relay import OutboxRelay
+from api_service.projection import Projection
+from api_service.settings import ApiSettings
+from api_service.state import DB_POOL, KAFKA_PRODUCER, S3_CLIENT, SETTINGS
+from shared.consumer import ConsumerLoop
+from shared.db.pool import create_pool
+from shared.kafka import LazyProducer, make_consumer
+from shared.s3 import s3_client
+
+log = logging.getLogger(__name__)
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    app[DB_POOL] = await create_pool(app[SETTINGS])
+    yield
+    await app[DB_POOL].close()
+
+
+async def _kafka_producer(app: web.Application) -> AsyncIterator[None]:
+    producer = LazyProducer(app[SETTINGS])
+    producer.start()
+    app[KAFKA_PRODUCER] = producer
+    yield
+    await producer.stop()
+
+
+async def _s3(app: web.Application) -> AsyncIterator[None]:
+    async with s3_client(app[SETTINGS]) as client:
+        app[S3_CLIENT] = client
+        yield
+
+
+async def _outbox_relay(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    relay = OutboxRelay(
+        pool=app[DB_POOL],
+        producer=app[KAFKA_PRODUCER],
+        database_url=settings.database_url,
+        batch_size=settings.outbox_batch_size,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    task = asyncio.create_task(relay.run(), name="outbox-relay")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _projection(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    projection = Projection(pool=app[DB_POOL], requested_topic=settings.topic_requested)
+
+    async def run() -> None:
+        # Like the producer, the projection waits for the broker instead of failing start-up.
+        delay = 0.5
+        while True:
+            consumer = make_consumer(
+                settings, settings.topic_events, settings.topic_requested, group_id=settings.projection_group_id
+            )
+            try:
+                await consumer.start()
+            except Exception as exc:
+                await consumer.stop()
+                log.warning("projection: Kafka not reachable (%s); retrying", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            loop = ConsumerLoop(
+                consumer=consumer,
+                handler=projection.handle,
+                producer=app[KAFKA_PRODUCER],
+                dlq_topic=settings.topic_dlq,
+                name="projection",
+            )
+            try:
+                await loop.run()
+            finally:
+                await consumer.stop()
+
+    task = asyncio.create_task(run(), name="projection")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def create_app(settings: ApiSettings | None = None) -> web.Application:
+    settings = settings or ApiSettings()
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([_database, _kafka_producer, _s3, _outbox_relay, _projection])
+    app.add_routes(routes_health.routes)
+    app.add_routes(routes_exports.routes)
+    app.add_routes(routes_catalog.routes)
+    return app

@@ -1,0 +1,90 @@
+"""Catalog request models and their GS1 rules (SPEC §5). Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from shared.gs1 import normalize_gtin, validate_ai82
+
+MAX_BULK = 100_000
+MAX_SERIAL_LEN = 20
+
+
+def _ai82(value: str) -> str:
+    return validate_ai82(value, field="value")
+
+
+# An AI-82 string validated per item, so an error's path names the index (e.g. `lots.3.lot_number`).
+Ai82 = Annotated[str, AfterValidator(_ai82)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProductIn(_Body):
+    gtin: str
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin(cls, value: str) -> str:
+        return normalize_gtin(value)
+
+
+class LotIn(_Body):
+    lot_number: Ai82
+    expiry_date: dt.date | None = None
+
+
+class LotsBulkIn(_Body):
+    product_id: uuid.UUID
+    lots: Annotated[list[LotIn], Field(min_length=1, max_length=MAX_BULK)]
+
+
+class GenerateSerials(_Body):
+    count: int = Field(ge=1, le=MAX_BULK)
+    prefix: str = ""
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        return validate_ai82(value, field="prefix") if value else value
+
+
+class SerialsBulkIn(_Body):
+    lot_id: uuid.UUID
+    serial_numbers: Annotated[list[Ai82], Field(min_length=1, max_length=MAX_BULK)] | None = None
+    generate: GenerateSerials | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SerialsBulkIn:
+        if (self.serial_numbers is None) == (self.generate is None):
+            raise ValueError("give exactly one of serial_numbers or generate")
+        return self
+
+
+class ActivePatch(_Body):
+    is_active: bool
+
+
+def generated_serials(*, prefix: str, start: int, count: int) -> list[str]:
+    """`prefix` + a zero-padded counter, as wide as the largest number needs (at least 6 digits)."""
+    width = max(6, len(str(start + count - 1)))
+    if len(prefix) + width > MAX_SERIAL_LEN:
+        raise ValueError(f"prefix too long: serials would exceed {MAX_SERIAL_LEN} characters")
+    return [f"{prefix}{n:0{width}d}" for n in range(start, start + count)]
+
+
+def duplicates(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dup: list[str] = []
+    for v in values:
+        if v in seen and v not in dup:
+            dup.append(v)
+        seen.add(v)
+    return dup

@@ -1,0 +1,56 @@
+"""The status body polling clients see (SPEC §1.2), computed from a read-model row. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+TERMINAL = frozenset({"completed", "failed"})
+
+
+def progress_percent(*, status: str, processed: int, total: int) -> int:
+    if status == "completed":
+        return 100
+    if total <= 0:
+        return 0
+    return min(100, processed * 100 // total)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def status_body(row: Mapping[str, Any]) -> dict[str, Any]:
+    """All ten SPEC fields plus our extras; the download URL is filled in by the caller."""
+    status = row["status"]
+    completed = status == "completed"
+    return {
+        "job_id": row["job_id"],
+        "status": status,
+        "total_items": row["total_items"],
+        "processed_items": row["total_items"] if completed else row["processed_items"],
+        "progress_percent": progress_percent(
+            status=status, processed=row["processed_items"], total=row["total_items"]
+        ),
+        "download_url": None,
+        "expires_at": None,
+        "output_filename": row["output_filename"] if completed else None,
+        "file_size_bytes": row["file_size_bytes"] if completed else 0,
+        "error": row["error"] if status == "failed" else None,
+        "scope": row["scope"],
+        "export_type": row["export_type"],
+        "file_format": row["file_format"],
+        "created_at": _iso(row["created_at"]),
+        "completed_at": _iso(row["completed_at"]),
+    }
+
+
+def etag_for(body: Mapping[str, Any]) -> str:
+    """Strong ETag over everything but the freshly minted URL and its expiry."""
+    stable = {k: v for k, v in body.items() if k not in ("download_url", "expires_at")}
+    digest = hashlib.sha256(orjson.dumps(stable, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+    return f'"{digest}"'

@@ -1,0 +1,98 @@
+"""Submit and poll routes (SPEC §1.1, §1.2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiohttp import web
+
+from api_service.adapters import jobs_repo
+from api_service.domain.job_status import TERMINAL, etag_for, status_body
+from api_service.http.errors import ApiError, not_found, validation_error
+from api_service.http.json_io import json_response, read_json
+from api_service.services.export_jobs import submit_export
+from api_service.state import DB_POOL, PRINCIPAL, S3_CLIENT, SETTINGS
+from shared.export_request import FieldError, InvalidExportSpec, parse_export_spec
+from shared.ids import is_valid_job_id
+from shared.s3 import content_disposition
+
+routes = web.RouteTableDef()
+
+EXPORTS = "/products/api/v1/labels/export/"
+
+
+def poll_path(job_id: str) -> str:
+    return f"{EXPORTS}{job_id}/"
+
+
+@routes.post(EXPORTS)
+async def submit(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    raw = await read_json(request)
+    if not isinstance(raw, dict):
+        raise ApiError(422, "request body must be a JSON object")
+    try:
+        spec = parse_export_spec(raw)
+    except InvalidExportSpec as exc:
+        raise validation_error(exc.errors) from None
+    receipt = await submit_export(
+        pool=request.app[DB_POOL],
+        principal=request[PRINCIPAL],
+        spec=spec,
+        requested_topic=settings.topic_requested,
+        source=settings.api_source,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )
+    location = poll_path(receipt.job_id)
+    return json_response(
+        {"job_id": receipt.job_id, "status": receipt.status, "poll_url": location},
+        status=202,
+        headers={"Location": location, "Retry-After": str(settings.poll_retry_after_seconds)},
+    )
+
+
+def _job_id(request: web.Request) -> str:
+    job_id = request.match_info["job_id"]
+    # Checked before any database query (SPEC §1.2).
+    if not is_valid_job_id(job_id):
+        raise validation_error(
+            [FieldError("job_id", "must be a 22-character shortuuid")], message="malformed job id"
+        )
+    return job_id
+
+
+@routes.get(EXPORTS + "{job_id}/")
+async def poll(request: web.Request) -> web.Response:
+    job_id = _job_id(request)
+    settings = request.app[SETTINGS]
+    row = await jobs_repo.get_job(
+        request.app[DB_POOL], organization_id=request[PRINCIPAL].organization_id, job_id=job_id
+    )
+    if row is None:
+        raise not_found("export job")
+    body = status_body(row)
+    etag = etag_for(body)
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if body["status"] not in TERMINAL:
+        headers["Retry-After"] = str(settings.poll_retry_after_seconds)
+    if etag in _if_none_match(request):
+        return web.Response(status=304, headers=headers)
+    if body["status"] == "completed" and row["artifact_key"]:
+        ttl = settings.download_url_ttl_seconds
+        body["download_url"] = await request.app[S3_CLIENT].generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": settings.s3_bucket,
+                "Key": row["artifact_key"],
+                "ResponseContentDisposition": content_disposition(row["output_filename"]),
+            },
+            ExpiresIn=ttl,
+        )
+        expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=ttl)
+        body["expires_at"] = expires.isoformat()
+    return json_response(body, headers=headers)
+
+
+def _if_none_match(request: web.Request) -> set[str]:
+    value = request.headers.get("If-None-Match", "")
+    return {part.strip() for part in value.split(",") if part.strip()}

@@ -1,0 +1,87 @@
+"""Projects `label-export.events` (and requests other services publish) into the read model."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from api_service.adapters import jobs_repo, projection_repo
+from shared import events
+from shared.consumer import Record
+
+log = logging.getLogger(__name__)
+
+# Applying parked events in this order reaches the same state as the original order.
+_PARKED_ORDER = {events.STARTED_V1: 0, events.PROGRESS_V1: 1, events.COMPLETED_V1: 2, events.FAILED_V1: 2}
+
+
+class _AnyRequest(BaseModel):
+    """Just enough of a request to record its job, so that an invalid request from another service
+    still shows up as a failed job to its organization."""
+
+    model_config = ConfigDict(extra="ignore")
+    job_id: events.JobId
+    organization_id: uuid.UUID
+    scope: str = Field(default="", max_length=40)
+    export_type: str = Field(default="", max_length=40)
+    file_format: str = Field(default="", max_length=40)
+
+
+class Projection:
+    def __init__(self, *, pool: asyncpg.Pool, requested_topic: str) -> None:
+        self._pool = pool
+        self._requested_topic = requested_topic
+
+    async def handle(self, record: Record) -> None:
+        if record.topic == self._requested_topic:
+            await self._on_request(record)
+        else:
+            await self._on_event(record)
+
+    async def _on_request(self, record: Record) -> None:
+        """A request from any publisher becomes a job the status route serves.
+
+        Invalid requests are the render service's to dead-letter or fail; skipping them here keeps
+        one DLQ entry per bad message.
+        """
+        try:
+            event = events.decode(record.value)
+            data = _AnyRequest.model_validate(event.data)
+        except (events.InvalidMessage, ValidationError):
+            return
+        async with self._pool.acquire() as conn, conn.transaction():
+            created = await jobs_repo.insert_job(
+                conn,
+                job_id=data.job_id,
+                organization_id=data.organization_id,
+                request=data.model_dump(mode="json") | _known_parts(event.data),
+                source=event.source,
+            )
+            if created:
+                for parked in sorted(
+                    await projection_repo.take_parked(conn, job_id=data.job_id),
+                    key=lambda r: (_PARKED_ORDER.get(r["event_type"], 3), r["received_at"]),
+                ):
+                    model = events.DATA_MODELS[parked["event_type"]]
+                    await projection_repo.apply(conn, model.model_validate(parked["data"]))
+
+    async def _on_event(self, record: Record) -> None:
+        event = events.decode(record.value)
+        data = events.parse_data(event)
+        if isinstance(data, events.ExportRequested | events.ChunkTask):
+            raise events.InvalidMessage(f"{event.type} does not belong on the events topic")
+        async with self._pool.acquire() as conn, conn.transaction():
+            if not await projection_repo.apply(conn, data):
+                # The job's request has not reached us yet (another service's publish): keep the event.
+                await projection_repo.park(
+                    conn, event_id=event.id, event_type=event.type, data=data.model_dump(mode="json")
+                )
+                log.info("parked %s for unknown job %s", event.type, data.job_id)
+
+
+def _known_parts(raw: dict[str, object]) -> dict[str, object]:
+    """Filters and asset_config as published, when they are objects (shown back to the client)."""
+    return {k: raw[k] for k in ("filters", "asset_config") if isinstance(raw.get(k), dict)}

@@ -1,0 +1,19 @@
+"""API service settings (environment variables, see README)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from shared.settings import CommonSettings
+
+
+class ApiSettings(CommonSettings):
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=1, le=65535)
+    api_source: str = "label-export/api"  # CloudEvents `source` of what this service publishes
+    download_url_ttl_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    poll_retry_after_seconds: int = Field(default=1, ge=1)
+    outbox_batch_size: int = Field(default=100, ge=1)
+    outbox_poll_seconds: float = Field(default=5.0, gt=0)  # fallback when a NOTIFY is missed
+    projection_group_id: str = "label-export-api-projection"

@@ -1,0 +1,175 @@
+"""Render-service state: planned jobs, their item snapshots, chunks and print history (schema `render`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+
+from render_service.planner import chunk_bounds, snapshot_query
+from render_service.rendering.model import LabelItem
+from shared.export_request import ExportSpec
+
+Conn = asyncpg.Pool | asyncpg.Connection
+
+
+async def organization_exists(conn: Conn, organization_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM catalog.organizations WHERE id = $1", organization_id))
+
+
+async def get_job(conn: Conn, job_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM render.jobs WHERE job_id = $1", job_id)
+
+
+async def plan_job(
+    conn: asyncpg.Connection,
+    *,
+    job_id: str,
+    organization_id: uuid.UUID,
+    spec: ExportSpec,
+    request: dict[str, Any],
+    chunk_size: int,
+) -> bool:
+    """Fix the job's items (invariant 4) and chunk boundaries in one transaction.
+
+    False when the job was planned before (a re-delivered request): nothing changes.
+    """
+    async with conn.transaction():
+        inserted = await conn.fetchval(
+            """INSERT INTO render.jobs (job_id, organization_id, request, status, total_items, chunk_count)
+               VALUES ($1, $2, $3, 'rendering', 0, 0) ON CONFLICT (job_id) DO NOTHING RETURNING 1""",
+            job_id,
+            organization_id,
+            request,
+        )
+        if not inserted:
+            return False
+        select, args = snapshot_query(spec, organization_id)
+        # The snapshot is copied server-side: no entity travels through this process.
+        status = await conn.execute(
+            f"""INSERT INTO render.job_items (job_id, seq, entity_id, gtin, lot, expiry, serial)
+                SELECT ${len(args) + 1}, (row_number() OVER (ORDER BY q.entity_seq)) - 1, q.entity_id, q.gtin, q.lot, q.expiry, q.serial
+                  FROM ({select}) q""",
+            *args,
+            job_id,
+        )
+        total = int(status.split()[-1])
+        bounds = chunk_bounds(total, chunk_size)
+        await conn.executemany(
+            "INSERT INTO render.chunks (job_id, chunk_index, first_seq, end_seq) VALUES ($1, $2, $3, $4)",
+            [(job_id, i, first, end) for i, (first, end) in enumerate(bounds)],
+        )
+        await conn.execute(
+            "UPDATE render.jobs SET total_items = $2, chunk_count = $3 WHERE job_id = $1",
+            job_id,
+            total,
+            len(bounds),
+        )
+        return True
+
+
+async def pending_chunks(conn: Conn, job_id: str) -> list[int]:
+    rows = await conn.fetch(
+        "SELECT chunk_index FROM render.chunks WHERE job_id = $1 AND status = 'pending' ORDER BY chunk_index",
+        job_id,
+    )
+    return [r["chunk_index"] for r in rows]
+
+
+async def get_chunk(conn: Conn, job_id: str, chunk_index: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM render.chunks WHERE job_id = $1 AND chunk_index = $2", job_id, chunk_index
+    )
+
+
+async def done_item_count(conn: Conn, job_id: str) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT coalesce(sum(end_seq - first_seq), 0) FROM render.chunks WHERE job_id = $1 AND status = 'done'",
+            job_id,
+        )
+    )
+
+
+async def iter_items(
+    conn: asyncpg.Connection, job_id: str, first: int, end: int, *, batch: int
+) -> AsyncIterator[list[LabelItem]]:
+    """Stream a chunk's items in batches through a server-side cursor (bounded memory)."""
+    async with conn.transaction(readonly=True):
+        cursor = await conn.cursor(
+            """SELECT entity_id, gtin, lot, expiry, serial FROM render.job_items
+                WHERE job_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq""",
+            job_id,
+            first,
+            end,
+        )
+        while rows := await cursor.fetch(batch):
+            yield [
+                LabelItem(entity_id=str(r["entity_id"]), gtin=r["gtin"], lot=r["lot"], expiry=r["expiry"],
+                          serial=r["serial"])
+                for r in rows
+            ]
+
+
+async def mark_chunk_done(
+    conn: Conn, *, job_id: str, chunk_index: int, part_key: str, part_size: int, rendered_by: str
+) -> bool:
+    status = await conn.execute(
+        """UPDATE render.chunks SET status = 'done', part_key = $3, part_size = $4, rendered_by = $5,
+                  attempts = attempts + 1, updated_at = now()
+            WHERE job_id = $1 AND chunk_index = $2 AND status = 'pending'""",
+        job_id,
+        chunk_index,
+        part_key,
+        part_size,
+        rendered_by,
+    )
+    return bool(status.endswith(" 1"))
+
+
+async def complete_job(
+    conn: asyncpg.Connection,
+    *,
+    job_id: str,
+    artifact_key: str,
+    output_filename: str,
+    file_size_bytes: int,
+    content_type: str,
+    sha256: str,
+) -> bool:
+    """Mark the job completed and record print history, once (invariant 4). False if already final."""
+    async with conn.transaction():
+        status = await conn.execute(
+            """UPDATE render.jobs SET status = 'completed', artifact_key = $2, output_filename = $3,
+                      file_size_bytes = $4, content_type = $5, sha256 = $6, finished_at = now()
+                WHERE job_id = $1 AND status IN ('rendering', 'assembling')""",
+            job_id,
+            artifact_key,
+            output_filename,
+            file_size_bytes,
+            content_type,
+            sha256,
+        )
+        if not status.endswith(" 1"):
+            return False
+        await conn.execute(
+            """INSERT INTO render.print_history (entity_id, job_id, organization_id)
+               SELECT i.entity_id, i.job_id, j.organization_id
+                 FROM render.job_items i JOIN render.jobs j USING (job_id)
+                WHERE i.job_id = $1
+               ON CONFLICT DO NOTHING""",
+            job_id,
+        )
+        return True
+
+
+async def fail_job(conn: Conn, *, job_id: str, error: str) -> bool:
+    status = await conn.execute(
+        """UPDATE render.jobs SET status = 'failed', error = $2, finished_at = now()
+            WHERE job_id = $1 AND status IN ('rendering', 'assembling')""",
+        job_id,
+        error,
+    )
+    return bool(status.endswith(" 1"))

@@ -1,0 +1,162 @@
+"""Composition root of the render service.
+
+An aiohttp application, so the same `cleanup_ctx` idiom owns every resource (database pool, Kafka
+producer, S3 client, process pool, the two consumer loops) and Kubernetes gets real probes.
+Shutdown (SIGTERM) runs the contexts in reverse: consumers stop taking work, let the chunk in hand
+finish, commit and leave the group; then the pool and clients close (invariant 7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import asyncpg
+import orjson
+from aiohttp import web
+
+from render_service.chunk_worker import ChunkWorker
+from render_service.emitter import EventEmitter
+from render_service.request_handler import RequestHandler
+from render_service.settings import RenderSettings
+from shared.consumer import ConsumerLoop, Handler
+from shared.db.pool import create_pool
+from shared.kafka import LazyProducer, make_consumer
+from shared.s3 import s3_client
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", RenderSettings)
+DB_POOL = web.AppKey("db_pool", asyncpg.Pool)
+PRODUCER = web.AppKey("producer", LazyProducer)
+S3 = web.AppKey("s3", Any)
+EXECUTOR = web.AppKey("executor", ProcessPoolExecutor)
+EMITTER = web.AppKey("emitter", EventEmitter)
+LOOPS = web.AppKey("loops", dict)
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    app[DB_POOL] = await create_pool(app[SETTINGS])
+    yield
+    await app[DB_POOL].close()
+
+async def _producer(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    producer = LazyProducer(settings)
+    producer.start()
+    app[PRODUCER] = producer
+    app[EMITTER] = EventEmitter(producer=producer, topic=settings.topic_events, source=settings.render_source)
+    yield
+    await producer.stop()
+
+async def _s3(app: web.Application) -> AsyncIterator[None]:
+    async with s3_client(app[SETTINGS]) as client:
+        app[S3] = client
+        yield
+
+async def _executor(app: web.Application) -> AsyncIterator[None]:
+    # Created once (forkserver: children start clean, without this process's threads and sockets).
+    executor = ProcessPoolExecutor(
+        max_workers=app[SETTINGS].render_pool_size, mp_context=multiprocessing.get_context("forkserver")
+    )
+    app[EXECUTOR] = executor
+    yield
+    executor.shutdown(wait=True, cancel_futures=True)
+
+def _consumer_ctx(
+    name: str, topic: Callable[[RenderSettings], str], group: Callable[[RenderSettings], str],
+    handler: Callable[[web.Application], Handler],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        consumer = make_consumer(settings, topic(settings), group_id=group(settings))
+        await consumer.start()
+        loop = ConsumerLoop(
+            consumer=consumer,
+            handler=handler(app),
+            producer=app[PRODUCER],
+            dlq_topic=settings.topic_dlq,
+            name=name,
+        )
+        task = asyncio.create_task(loop.run(), name=name)
+        app[LOOPS][name] = task
+        yield
+        loop.stop()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=settings.kafka_session_timeout_ms / 1000 + 25)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await consumer.stop()  # leaves the group: the partitions move at once
+
+    return ctx
+
+def _request_handler(app: web.Application) -> Handler:
+    settings = app[SETTINGS]
+    return RequestHandler(
+        pool=app[DB_POOL],
+        emitter=app[EMITTER],
+        producer=app[PRODUCER],
+        chunks_topic=settings.topic_chunks,
+        source=settings.render_source,
+        chunk_size=settings.render_chunk_size,
+    ).handle
+
+def _chunk_worker(app: web.Application) -> Handler:
+    settings = app[SETTINGS]
+    return ChunkWorker(
+        pool=app[DB_POOL],
+        s3=app[S3],
+        bucket=settings.s3_bucket,
+        emitter=app[EMITTER],
+        executor=app[EXECUTOR],
+        instance_id=settings.render_instance_id,
+        batch_size=settings.render_batch_size,
+        batches_in_flight=settings.render_batches_in_flight,
+        part_bytes=settings.render_upload_part_bytes,
+        progress_interval=settings.render_progress_interval_seconds,
+    ).handle
+
+routes = web.RouteTableDef()
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    """Alive while both consumer loops run; a crashed loop makes Kubernetes restart the pod."""
+    dead = [name for name, task in request.app[LOOPS].items() if task.done()]
+    return _json({"status": "dead" if dead else "ok", "stopped_loops": dead}, status=500 if dead else 200)
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    checks: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(2):
+            await request.app[DB_POOL].fetchval("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unavailable: {type(exc).__name__}"
+    checks["kafka"] = "ok" if request.app[PRODUCER].ready else "unavailable"
+    ready = all(v == "ok" for v in checks.values())
+    return _json({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
+
+def create_app(settings: RenderSettings | None = None) -> web.Application:
+    app = web.Application()
+    app[SETTINGS] = settings or RenderSettings()
+    app[LOOPS] = {}
+    app.cleanup_ctx.extend([
+        _database,
+        _producer,
+        _s3,
+        _executor,
+        _consumer_ctx("planner", lambda s: s.topic_requested, lambda s: s.render_planner_group_id, _request_handler),
+        _consumer_ctx("chunks", lambda s: s.topic_chunks, lambda s: s.render_worker_group_id, _chunk_worker),
+    ])
+    app.add_routes(routes)
+    return app

@@ -1,0 +1,39 @@
+"""Where a job's artifact goes and what it is called (SPEC §4). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactPlan:
+    key: str
+    filename: str
+    content_type: str
+    is_pdf: bool
+
+
+def output_filename(*, job_id: str, export_type: str, scope: str, total_items: int) -> str:
+    if export_type == "sheet_pdf":
+        return f"sheet-{job_id[:4]}-{total_items}.pdf"
+    return f"{export_type}-{scope}-{job_id[:4]}-{total_items}.zip"
+
+
+def artifact_plan(job: Mapping[str, Any]) -> ArtifactPlan:
+    request = job["request"]
+    filename = output_filename(
+        job_id=job["job_id"],
+        export_type=request["export_type"],
+        scope=request["scope"],
+        total_items=job["total_items"],
+    )
+    is_pdf = request["export_type"] == "sheet_pdf"
+    return ArtifactPlan(
+        # Deterministic (invariant 2): rendering the job again overwrites the same object.
+        key=f"exports/{job['organization_id']}/{job['job_id']}/{filename}",
+        filename=filename,
+        content_type="application/pdf" if is_pdf else "application/zip",
+        is_pdf=is_pdf,
+    )

@@ -1,0 +1,26 @@
+"""Publishes job events on `label-export.events` (SPEC §2), keyed by job id."""
+
+from __future__ import annotations
+
+from shared import events
+from shared.kafka import LazyProducer, publish_event
+
+
+class EventEmitter:
+    def __init__(self, *, producer: LazyProducer, topic: str, source: str) -> None:
+        self._producer = producer
+        self._topic = topic
+        self._source = source
+
+    async def emit(self, data: events._Data) -> None:
+        producer = await self._producer.get()
+        await publish_event(producer, self._topic, events.make_event(data, source=self._source))
+
+    async def started(self, job_id: str, total: int) -> None:
+        await self.emit(events.ExportStarted(job_id=job_id, total_items=total))
+
+    async def progress(self, job_id: str, processed: int, total: int) -> None:
+        await self.emit(events.ExportProgress(job_id=job_id, processed_items=min(processed, total), total_items=total))
+
+    async def failed(self, job_id: str, error: str) -> None:
+        await self.emit(events.ExportFailed(job_id=job_id, error=error))

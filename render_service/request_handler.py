@@ -1,0 +1,112 @@
+"""Entry point for `label-export.requested`: validate, plan once, hand out chunk tasks.
+
+A message that is not a CloudEvent goes to the DLQ (raised as InvalidMessage). A CloudEvent whose
+request is invalid or names an unknown organization ends as a `failed` event, so whoever published
+it learns why. Re-delivery is harmless: planning happens once, and chunk tasks for unfinished chunks
+are simply published again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+from pydantic import ValidationError
+
+from render_service.adapters import jobs_repo
+from render_service.emitter import EventEmitter
+from render_service.terminal import reemit_terminal
+from shared import events
+from shared.consumer import Record
+from shared.export_request import InvalidExportSpec, field_errors, parse_export_spec
+from shared.ids import is_valid_job_id
+from shared.kafka import LazyProducer, publish_event
+
+log = logging.getLogger(__name__)
+
+
+class RequestHandler:
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        emitter: EventEmitter,
+        producer: LazyProducer,
+        chunks_topic: str,
+        source: str,
+        chunk_size: int,
+    ) -> None:
+        self._pool = pool
+        self._emitter = emitter
+        self._producer = producer
+        self._chunks_topic = chunks_topic
+        self._source = source
+        self._chunk_size = chunk_size
+
+    async def handle(self, record: Record) -> None:
+        event = events.decode(record.value)
+        if event.type != events.REQUESTED_V1:
+            raise events.InvalidMessage(f"unexpected event type {event.type!r} on the requests topic")
+        job_id = event.data.get("job_id")
+        if not isinstance(job_id, str) or not is_valid_job_id(job_id):
+            raise events.InvalidMessage("data.job_id is missing or not a 22-character shortuuid")
+        try:
+            request = events.ExportRequested.model_validate(event.data)
+        except ValidationError as exc:
+            await self._refuse(job_id, "invalid request: " + _describe(exc))
+            return
+        try:
+            spec = parse_export_spec(
+                request.model_dump(mode="json", include={"scope", "export_type", "file_format", "filters", "asset_config"})
+            )
+        except InvalidExportSpec as exc:
+            await self._refuse(job_id, f"invalid request: {exc}")
+            return
+        log_extra = {"job_id": job_id, "organization_id": str(request.organization_id)}
+
+        existing = await jobs_repo.get_job(self._pool, job_id)
+        if existing is None:
+            if not await jobs_repo.organization_exists(self._pool, request.organization_id):
+                await self._refuse(job_id, f"unknown organization {request.organization_id}")
+                return
+            async with self._pool.acquire() as conn:
+                planned = await jobs_repo.plan_job(
+                    conn,
+                    job_id=job_id,
+                    organization_id=request.organization_id,
+                    spec=spec,
+                    request=spec.request_data(),
+                    chunk_size=self._chunk_size,
+                )
+            if planned:
+                log.info("planned job", extra=log_extra)
+            existing = await jobs_repo.get_job(self._pool, job_id)
+            assert existing is not None
+        if existing["status"] in ("completed", "failed"):
+            await reemit_terminal(self._emitter, existing)
+            return
+        await self._emitter.started(job_id, existing["total_items"])
+        await self._hand_out_chunks(job_id, existing["chunk_count"])
+
+    async def _hand_out_chunks(self, job_id: str, chunk_count: int) -> None:
+        producer = await self._producer.get()
+        pending = await jobs_repo.pending_chunks(self._pool, job_id)
+        for index in pending:
+            task = events.ChunkTask(job_id=job_id, chunk_index=index, chunk_count=chunk_count)
+            event = events.make_event(task, source=self._source, event_id=f"{job_id}:{index}")
+            # Keyed by job and chunk, so one job's chunks spread over every partition (DESIGN §5).
+            await producer.send(
+                self._chunks_topic,
+                value=events.encode(event),
+                key=f"{job_id}:{index}".encode(),
+                headers=[events.CONTENT_TYPE_HEADER],
+            )
+        await producer.flush()
+
+    async def _refuse(self, job_id: str, reason: str) -> None:
+        log.info("refused request: %s", reason, extra={"job_id": job_id})
+        await self._emitter.failed(job_id, reason)
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(f"{e.field}: {e.message}" for e in field_errors(exc)[:5])

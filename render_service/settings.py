@@ -1,0 +1,31 @@
+"""Render service settings (environment variables, see README)."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from pydantic import Field
+
+from shared.settings import CommonSettings
+
+
+class RenderSettings(CommonSettings):
+    render_source: str = "label-export/render"  # CloudEvents `source` of what this service emits
+    # Names this replica in events and logs; on Kubernetes the pod name (also the static member id).
+    render_instance_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    render_planner_group_id: str = "label-export-render-planner"
+    render_worker_group_id: str = "label-export-render-worker"
+    # Items per chunk: one chunk is one unit of work any replica can take (DESIGN §5).
+    render_chunk_size: int = Field(default=50_000, ge=1)
+    # Items per process-pool task; DESIGN §4 measured 100–500 as the sweet spot.
+    render_batch_size: int = Field(default=250, ge=1, le=10_000)
+    render_batches_in_flight: int = Field(default=4, ge=1, le=64)
+    render_pool_size: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    render_progress_interval_seconds: float = Field(default=0.5, gt=0)
+    # S3 multipart part size; S3 requires ≥ 5 MiB for every part but the last.
+    render_upload_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
+
+    # Probe endpoint (/healthz, /readyz); port 0 picks a free one (several replicas on one host).
+    render_http_host: str = "127.0.0.1"
+    render_http_port: int = Field(default=8081, ge=0, le=65535)

@@ -1,0 +1,140 @@
+"""One consumer loop for every Kafka entry point: at-least-once, poison-proof, responsive.
+
+- Offsets are committed only after the handler's effect is durable (at-least-once).
+- `InvalidMessage` from a handler sends the record to the DLQ with the reason, and consumption goes
+  on (invariant 8). Other errors are retried with backoff: transient ones (connections, timeouts)
+  without limit, since dropping them would lose a job; anything else `max_attempts` times, then DLQ.
+- While a handler runs, the partitions are paused and the loop keeps calling `getmany`, so a long
+  render never exceeds `max_poll_interval_ms` (invariant 6).
+- `stop()` lets the record in hand finish, commits, and returns (invariant 7); the caller then stops
+  the consumer, which leaves the group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from shared.events import InvalidMessage
+from shared.kafka import LazyProducer, send_to_dlq
+
+log = logging.getLogger(__name__)
+
+Record = ConsumerRecord[bytes, bytes]
+Handler = Callable[[Record], Awaitable[None]]
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    KafkaError,
+)
+
+
+class ConsumerLoop:
+    def __init__(
+        self,
+        *,
+        consumer: AIOKafkaConsumer,
+        handler: Handler,
+        producer: LazyProducer,
+        dlq_topic: str,
+        name: str,
+        max_attempts: int = 5,
+        max_records: int = 50,
+        is_transient: Callable[[BaseException], bool] | None = None,
+    ) -> None:
+        self._consumer = consumer
+        self._handler = handler
+        self._producer = producer
+        self._dlq_topic = dlq_topic
+        self._name = name
+        self._max_attempts = max_attempts
+        self._max_records = max_records
+        self._is_transient = is_transient or (lambda exc: isinstance(exc, TRANSIENT_ERRORS))
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            batches = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
+            if not batches:
+                continue
+            work = asyncio.create_task(self._process(batches), name=f"{self._name}-batch")
+            partitions = list(batches)
+            self._consumer.pause(*partitions)
+            try:
+                while not work.done():
+                    # Keeps the member alive in the group while the handler works.
+                    done, _ = await asyncio.wait({work}, timeout=0.5)
+                    if not done:
+                        await self._consumer.getmany(timeout_ms=0)
+                offsets = work.result()
+            finally:
+                if not work.done():
+                    work.cancel()
+                assigned = self._consumer.assignment()
+                self._consumer.resume(*[tp for tp in partitions if tp in assigned])
+            await self._commit(offsets)
+
+    async def _process(self, batches: dict[TopicPartition, list[Record]]) -> dict[TopicPartition, int]:
+        offsets: dict[TopicPartition, int] = {}
+        for tp, records in batches.items():
+            for record in records:
+                if self._stopping.is_set() and offsets:
+                    return offsets  # hand the rest back: the next owner sees them again
+                await self._handle(record)
+                offsets[tp] = record.offset + 1
+        return offsets
+
+    async def _handle(self, record: Record) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._handler(record)
+                return
+            except InvalidMessage as exc:
+                await self._dead_letter(record, str(exc))
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                transient = self._is_transient(exc)
+                if not transient and attempt >= self._max_attempts:
+                    log.exception("%s: giving up on %s@%s", self._name, record.topic, record.offset)
+                    await self._dead_letter(record, f"handler failed {attempt} times: {type(exc).__name__}: {exc}")
+                    return
+                delay = min(0.2 * 2 ** min(attempt, 6), 10.0) * (0.5 + random.random())
+                log.warning(
+                    "%s: %s on %s@%d (attempt %d); retrying in %.1fs",
+                    self._name, type(exc).__name__, record.topic, record.offset, attempt, delay,
+                )
+                await asyncio.sleep(delay)
+
+    async def _dead_letter(self, record: Record, reason: str) -> None:
+        producer = await self._producer.get()
+        await send_to_dlq(producer, self._dlq_topic, record, reason)
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        if not offsets:
+            return
+        assigned = self._consumer.assignment()
+        owned = {tp: off for tp, off in offsets.items() if tp in assigned}
+        if not owned:
+            return
+        try:
+            await self._consumer.commit(owned)
+        except CommitFailedError as exc:
+            # A rebalance took the partition: the new owner re-delivers, and handlers are idempotent.
+            log.warning("%s: commit failed after rebalance: %s", self._name, exc)

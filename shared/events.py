@@ -1,0 +1,163 @@
+"""The Kafka contract (SPEC §2): CloudEvents 1.0 structured-mode envelopes and their data models.
+
+The JSON Schemas under `schemas/events/` are generated from these models (`labels-admin
+export-schemas`), and a test keeps them in sync.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from shared.ids import JOB_ID_ALPHABET
+
+CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
+
+REQUESTED_V1 = "labels.export.requested.v1"
+STARTED_V1 = "labels.export.started.v1"
+PROGRESS_V1 = "labels.export.progress.v1"
+COMPLETED_V1 = "labels.export.completed.v1"
+FAILED_V1 = "labels.export.failed.v1"
+CHUNK_V1 = "labels.export.chunk.v1"  # internal: one render task (DESIGN §5)
+
+JobId = Annotated[str, StringConstraints(pattern=f"^[{JOB_ID_ALPHABET}]{{22}}$")]
+
+Scope = Literal["lots", "serials", "products"]
+ExportType = Literal["qr_codes", "datamatrix", "barcodes_1d", "codes_combined", "sheet_pdf"]
+FileFormat = Literal["svg", "png", "pdf", "eps"]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExportRequested(_Data):
+    job_id: JobId
+    organization_id: uuid.UUID
+    scope: Scope
+    export_type: ExportType
+    file_format: FileFormat
+    filters: dict[str, Any] = Field(default_factory=dict)
+    asset_config: dict[str, Any] = Field(default_factory=dict)
+    requested_at: dt.datetime
+
+
+class ExportStarted(_Data):
+    job_id: JobId
+    total_items: int = Field(ge=0)
+
+
+class ExportProgress(_Data):
+    job_id: JobId
+    processed_items: int = Field(ge=0)
+    total_items: int = Field(ge=0)
+
+
+class ExportCompleted(_Data):
+    job_id: JobId
+    total_items: int = Field(ge=0)
+    key: str
+    output_filename: str
+    file_size_bytes: int = Field(ge=0)
+    content_type: str
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+
+
+class ExportFailed(_Data):
+    job_id: JobId
+    error: str
+
+
+class ChunkTask(_Data):
+    """Internal: render items [first_seq, end_seq) of a planned job."""
+
+    job_id: JobId
+    chunk_index: int = Field(ge=0)
+    chunk_count: int = Field(ge=1)
+
+
+DATA_MODELS: dict[str, type[_Data]] = {
+    REQUESTED_V1: ExportRequested,
+    STARTED_V1: ExportStarted,
+    PROGRESS_V1: ExportProgress,
+    COMPLETED_V1: ExportCompleted,
+    FAILED_V1: ExportFailed,
+    CHUNK_V1: ChunkTask,
+}
+TYPE_OF: dict[type[_Data], str] = {model: name for name, model in DATA_MODELS.items()}
+
+
+class CloudEvent(BaseModel):
+    """Structured-mode envelope. `data` stays a dict here; `parse_data` types it."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: Literal["1.0"]
+    id: Annotated[str, StringConstraints(min_length=1)]
+    source: Annotated[str, StringConstraints(min_length=1)]
+    type: Annotated[str, StringConstraints(min_length=1)]
+    subject: str | None = None
+    time: dt.datetime | None = None
+    datacontenttype: Literal["application/json"] | None = None
+    data: dict[str, Any]
+
+
+class InvalidMessage(ValueError):
+    """A Kafka message that is not a usable CloudEvent; the reason goes to the DLQ."""
+
+
+def make_event(data: _Data, *, source: str, event_id: str | None = None) -> CloudEvent:
+    job_id = getattr(data, "job_id", None)
+    return CloudEvent(
+        specversion="1.0",
+        id=event_id or str(uuid.uuid4()),
+        source=source,
+        type=TYPE_OF[type(data)],
+        subject=job_id,
+        time=dt.datetime.now(dt.UTC),
+        datacontenttype="application/json",
+        data=data.model_dump(mode="json"),
+    )
+
+
+def encode(event: CloudEvent) -> bytes:
+    return orjson.dumps(event.model_dump(mode="json", exclude_none=True))
+
+
+def decode(value: bytes | None) -> CloudEvent:
+    """Parse a message value as a CloudEvent, or raise InvalidMessage saying why."""
+    if value is None:
+        raise InvalidMessage("message has no value")
+    try:
+        raw = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidMessage(f"value is not JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise InvalidMessage("value is not a JSON object")
+    try:
+        return CloudEvent.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidMessage(f"not a CloudEvent 1.0: {_describe(exc)}") from None
+
+
+def parse_data(event: CloudEvent) -> _Data:
+    """Type an event's data by its `type`; raise InvalidMessage for unknown types or bad data."""
+    model = DATA_MODELS.get(event.type)
+    if model is None:
+        raise InvalidMessage(f"unknown event type {event.type!r}")
+    try:
+        return model.model_validate(event.data)
+    except ValidationError as exc:
+        raise InvalidMessage(f"invalid {event.type} data: {_describe(exc)}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)

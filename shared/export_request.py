@@ -1,0 +1,169 @@
+"""What an export asks for (SPEC §1.1, §1.3, §3), validated the same way by both services:
+the API at submit time (→ 422) and the render service for requests other services publish to Kafka
+(→ a failed job).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from shared.events import ExportType, FileFormat, Scope
+from shared.gs1 import GS1ValidationError, normalize_gtin
+
+MAX_FILTER_IDS = 10_000
+
+# SPEC §1.1: which file formats each export type can produce.
+ALLOWED_FORMATS: dict[str, frozenset[str]] = {
+    "sheet_pdf": frozenset({"pdf"}),
+    "qr_codes": frozenset({"svg", "png"}),
+    "datamatrix": frozenset({"svg", "png"}),
+    "barcodes_1d": frozenset({"svg", "eps"}),
+    "codes_combined": frozenset({"svg", "png"}),
+}
+EXPORTABLE_SCOPES = frozenset({"lots", "serials"})
+
+
+def _gtin(value: str) -> str:
+    return normalize_gtin(value, field="gtin")
+
+
+# Normalized per item, so a 422 names the list position (`filters.gtins.2`).
+Gtin = Annotated[str, AfterValidator(_gtin)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Filters(_Strict):
+    gtins: Annotated[list[Gtin], Field(max_length=MAX_FILTER_IDS)] | None = None
+    product_id: uuid.UUID | None = None
+    lot_ids: Annotated[list[uuid.UUID], Field(max_length=MAX_FILTER_IDS)] | None = None
+    serial_ids: Annotated[list[uuid.UUID], Field(max_length=MAX_FILTER_IDS)] | None = None
+    lot_run_id: uuid.UUID | None = None
+    never_printed: bool | None = None
+    expiry_from: dt.date | None = None
+    expiry_to: dt.date | None = None
+
+
+class CustomTemplate(_Strict):
+    page_width_mm: float = Field(gt=0, le=2000)
+    page_height_mm: float = Field(gt=0, le=2000)
+    columns: int = Field(ge=1, le=100)
+    rows: int = Field(ge=1, le=200)
+    label_width_mm: float = Field(gt=0)
+    label_height_mm: float = Field(gt=0)
+    pitch_x_mm: float = Field(gt=0)
+    pitch_y_mm: float = Field(gt=0)
+    offset_x_mm: float = Field(ge=0)
+    offset_y_mm: float = Field(ge=0)
+
+
+SheetTemplateName = Literal[
+    "63up_1in_letter",
+    "30up_1x2.625in_letter",
+    "80up_0.5x1.75in_letter",
+    "24up_70x37mm_a4",
+    "65up_38.1x21.2mm_a4",
+]
+
+
+class AssetConfig(_Strict):
+    """Renderer knobs; None means "the default for this symbol" (SPEC §3)."""
+
+    sheet_template: SheetTemplateName | CustomTemplate | None = None
+    dpi: int | None = Field(default=None, ge=72, le=2400)
+    module_mm: float | None = Field(default=None, gt=0.05, le=10)
+    quiet_zone_modules: int | None = Field(default=None, ge=0, le=40)
+    human_readable: bool | None = None
+    barcode_type: Literal["auto", "ean13", "upca", "itf14", "code128", "gs1_128"] | None = None
+    datamatrix_content: Literal["gs1", "digital_link"] | None = None
+    digital_link_base: Annotated[
+        str, StringConstraints(pattern=r"^https?://[^\s?#]+$", max_length=200)
+    ] | None = None
+    symbol: Literal["datamatrix", "qr"] | None = None
+
+
+class ExportSpec(_Strict):
+    """The body of a submit, minus transport concerns."""
+
+    scope: Scope
+    export_type: ExportType
+    file_format: FileFormat
+    filters: Filters = Field(default_factory=Filters)
+    asset_config: AssetConfig = Field(default_factory=AssetConfig)
+
+    def request_data(self) -> dict[str, Any]:
+        """The JSON form carried in events and stored with the job."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str  # dotted path, e.g. "filters.gtins.2"
+    message: str
+
+
+class InvalidExportSpec(ValueError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+def parse_export_spec(raw: object) -> ExportSpec:
+    """Validate types, then the rules that tie fields together; raise InvalidExportSpec naming fields."""
+    try:
+        spec = ExportSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidExportSpec(field_errors(exc)) from None
+    problems = coherence_errors(spec)
+    if problems:
+        raise InvalidExportSpec(problems)
+    return spec
+
+
+def coherence_errors(spec: ExportSpec) -> list[FieldError]:
+    errors = []
+    if spec.scope not in EXPORTABLE_SCOPES:
+        errors.append(FieldError("scope", "scope 'products' is reserved and cannot be exported yet; "
+                                 "use 'lots' or 'serials'"))
+    allowed = ALLOWED_FORMATS[spec.export_type]
+    if spec.file_format not in allowed:
+        errors.append(FieldError(
+            "file_format",
+            f"'{spec.file_format}' does not fit export_type '{spec.export_type}'; "
+            f"allowed: {', '.join(sorted(allowed))}",
+        ))
+    f = spec.filters
+    if f.serial_ids is not None and spec.scope != "serials":
+        errors.append(FieldError("filters.serial_ids", "only valid with scope 'serials'"))
+    if f.expiry_from and f.expiry_to and f.expiry_from > f.expiry_to:
+        errors.append(FieldError("filters.expiry_from", "is after filters.expiry_to"))
+    cfg = spec.asset_config
+    if spec.export_type != "sheet_pdf":
+        for name in ("sheet_template", "symbol"):
+            if getattr(cfg, name) is not None:
+                errors.append(FieldError(f"asset_config.{name}", "only valid with export_type 'sheet_pdf'"))
+    return errors
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    """pydantic errors as dotted field paths with readable messages."""
+    out = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"]) or "body"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif err["type"] == "missing":
+            message = "field required"
+        elif err["type"] == "value_error":
+            cause = err.get("ctx", {}).get("error")
+            message = cause.reason if isinstance(cause, GS1ValidationError) else str(cause or message)
+        out.append(FieldError(path, message))
+    return out

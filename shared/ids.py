@@ -1,0 +1,19 @@
+"""Job identifiers: 22-character shortuuids (SPEC §1.2)."""
+
+from __future__ import annotations
+
+import re
+
+import shortuuid
+
+JOB_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_JOB_ID_RE = re.compile(f"^[{JOB_ID_ALPHABET}]{{22}}$")
+_generator = shortuuid.ShortUUID(alphabet=JOB_ID_ALPHABET)
+
+
+def new_job_id() -> str:
+    return str(_generator.uuid())
+
+
+def is_valid_job_id(value: str) -> bool:
+    return bool(_JOB_ID_RE.match(value))

@@ -1,0 +1,122 @@
+"""aiokafka clients configured from settings, and the DLQ convention (SPEC §2)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from shared import events
+from shared.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(settings: CommonSettings, **overrides: Any) -> AIOKafkaProducer:
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "client_id": settings.kafka_client_id,
+        "enable_idempotence": settings.kafka_enable_idempotence,
+        "acks": "all",
+        "linger_ms": 5,
+        "request_timeout_ms": 15_000,
+    }
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+def make_consumer(settings: CommonSettings, *topics: str, group_id: str, **overrides: Any) -> AIOKafkaConsumer:
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "client_id": settings.kafka_client_id,
+        "group_id": group_id,
+        "enable_auto_commit": False,  # offsets are committed after the effect is durable
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
+        "max_poll_interval_ms": settings.kafka_max_poll_interval_ms,
+    }
+    options.update(overrides)
+    return AIOKafkaConsumer(*topics, **options)
+
+
+async def publish_event(
+    producer: AIOKafkaProducer, topic: str, event: events.CloudEvent
+) -> None:
+    await producer.send_and_wait(
+        topic,
+        value=events.encode(event),
+        key=(event.subject or "").encode(),
+        headers=[events.CONTENT_TYPE_HEADER],
+    )
+
+
+async def send_to_dlq(
+    producer: AIOKafkaProducer, dlq_topic: str, record: ConsumerRecord[bytes, bytes], reason: str
+) -> None:
+    """Keep the original bytes and say where they came from and why they were refused."""
+    headers = [
+        ("dlq-reason", reason.encode("utf-8", "replace")[:1000]),
+        ("dlq-source-topic", record.topic.encode()),
+        ("dlq-source-partition", str(record.partition).encode()),
+        ("dlq-source-offset", str(record.offset).encode()),
+    ]
+    await producer.send_and_wait(dlq_topic, value=record.value, key=record.key, headers=headers)
+    log.warning(
+        "sent message to DLQ",
+        extra={"topic": record.topic, "partition": record.partition, "offset": record.offset, "reason": reason},
+    )
+
+
+class LazyProducer:
+    """Starts a producer in the background and keeps trying until the broker answers.
+
+    The API must boot and take jobs while Kafka is down (invariant 1: the outbox holds them), so
+    nothing at start-up may wait for the broker.
+    """
+
+    def __init__(self, settings: CommonSettings, **overrides: Any) -> None:
+        self._settings = settings
+        self._overrides = overrides
+        self._producer: AIOKafkaProducer | None = None
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._connect(), name="kafka-producer-connect")
+
+    async def _connect(self) -> None:
+        delay = 0.2
+        while True:
+            producer = make_producer(self._settings, **self._overrides)
+            try:
+                await producer.start()
+            except Exception as exc:
+                await producer.stop()
+                log.warning("Kafka not reachable (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            self._producer = producer
+            self._ready.set()
+            return
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    async def get(self) -> AIOKafkaProducer:
+        await self._ready.wait()
+        assert self._producer is not None
+        return self._producer
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._producer is not None:
+            await self._producer.stop()

@@ -1,0 +1,40 @@
+"""Settings both services read from the environment.
+
+Every field maps to an upper-case environment variable of the same name (`database_url` →
+`DATABASE_URL`). A wrong value fails at start-up with pydantic's message naming the variable.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/labels"
+    db_pool_min_size: int = Field(default=1, ge=0)
+    db_pool_max_size: int = Field(default=10, ge=1)
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_client_id: str = "label-export"
+    # Off for Tansu (it rejects aiokafka's InitProducerId); turn on against Apache Kafka.
+    # Correctness never depends on it: every consumer tolerates duplicates.
+    kafka_enable_idempotence: bool = False
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1000)
+    kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=100)
+    kafka_max_poll_interval_ms: int = Field(default=300_000, ge=1000)
+
+    topic_requested: str = "label-export.requested"
+    topic_events: str = "label-export.events"
+    topic_dlq: str = "label-export.dlq"
+    topic_chunks: str = "label-export.chunks"
+
+    s3_endpoint_url: str | None = None  # None = AWS
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_bucket: str = "label-exports"
+
+    log_level: str = "INFO"

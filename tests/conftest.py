@@ -1,0 +1,131 @@
+"""Session fixtures: one real stack (PostgreSQL, Tansu, SeaweedFS) per test run, the API served
+in-process on a real socket, and render replicas as real processes.
+
+Unit tests request none of these, so `pytest tests/unit` starts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiohttp import web
+
+from api_service.adapters import api_keys_repo, catalog_repo
+from api_service.app import create_app
+from api_service.settings import ApiSettings
+from shared.db.migrate import migrate
+from shared.devstack.endpoints import StackEndpoints
+from shared.devstack.ports import free_port
+from shared.devstack.stack import LocalStack, StackOptions
+from tests.support.processes import ServiceProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+RUN_ID = secrets.token_hex(3)
+
+
+@dataclass(frozen=True)
+class Tenant:
+    organization_id: uuid.UUID
+    api_key: str
+
+
+@pytest.fixture(scope="session")
+async def stack() -> AsyncIterator[LocalStack]:
+    options = StackOptions.from_env(
+        database=f"labels_test_{RUN_ID}",
+        drop_database_on_stop=True,
+        data_dir=ROOT / ".run" / "devstack" / f"test-{RUN_ID}",
+    )
+    async with LocalStack(options) as local:
+        await migrate(local.endpoints.database_url)
+        yield local
+
+
+@pytest.fixture(scope="session")
+def endpoints(stack: LocalStack) -> StackEndpoints:
+    return stack.endpoints
+
+
+@pytest.fixture(scope="session")
+def service_env(endpoints: StackEndpoints) -> dict[str, str]:
+    """Environment shared by every service the tests start: our endpoints, fast group joins
+    (Tansu waits half the session timeout on a join), groups unique to this run."""
+    return {
+        **endpoints.as_env(),
+        "KAFKA_SESSION_TIMEOUT_MS": "3000",
+        "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+        "RENDER_PLANNER_GROUP_ID": f"planner-{RUN_ID}",
+        "RENDER_WORKER_GROUP_ID": f"worker-{RUN_ID}",
+        "PROJECTION_GROUP_ID": f"projection-{RUN_ID}",
+        "RENDER_POOL_SIZE": "2",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture(scope="session")
+async def db(endpoints: StackEndpoints) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(endpoints.database_url, min_size=1, max_size=4)
+    assert pool is not None
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def api_url(service_env: dict[str, str]) -> AsyncIterator[str]:
+    """The API application, in this process, on a real socket."""
+    settings = ApiSettings(**{k.lower(): v for k, v in service_env.items()}, api_port=free_port())
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", settings.api_port)
+    await site.start()
+    yield f"http://127.0.0.1:{settings.api_port}"
+    await runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+async def render_replicas(service_env: dict[str, str]) -> AsyncIterator[list[ServiceProcess]]:
+    """Two render replicas in one consumer group, as real processes."""
+    replicas = [
+        ServiceProcess(
+            module="render_service",
+            name=f"render-{n}",
+            env={**service_env, "RENDER_INSTANCE_ID": f"render-{n}"},
+            log_dir=ARTIFACTS / RUN_ID,
+            port_var="RENDER_HTTP_PORT",
+        )
+        for n in (1, 2)
+    ]
+    for replica in replicas:
+        await replica.start()
+    yield replicas
+    for replica in replicas:
+        await replica.stop()
+
+
+async def make_tenant(db: asyncpg.Pool, name: str) -> Tenant:
+    org = await catalog_repo.create_organization(db, name=name)
+    _, key = await api_keys_repo.create_key(db, organization_id=org, name="tests")
+    return Tenant(organization_id=org, api_key=key)
+
+
+@pytest.fixture
+async def tenant(db: asyncpg.Pool) -> Tenant:
+    """A fresh organization with its own key: tests never see each other's data."""
+    return await make_tenant(db, f"org-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+async def other_tenant(db: asyncpg.Pool) -> Tenant:
+    return await make_tenant(db, f"other-{uuid.uuid4().hex[:8]}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("PYTHONHASHSEED", "0")
