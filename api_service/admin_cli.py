@@ -28,6 +28,7 @@ from shared.gs1 import gtin_check_digit
 from shared.schemas import write_event_schemas
 from shared.settings import CommonSettings
 
+DEMO_ORGANIZATION = "Demo Pharma"
 DEMO_PRODUCTS = [("950600013435", "Aspirin 500 mg, 20 tablets"), ("950600013436", "Ibuprofen 200 mg, 24 tablets"),
                  ("950600013437", "Vitamin D3 1000 IU, 60 capsules")]
 
@@ -40,7 +41,7 @@ def _gtin14(body13: str) -> str:
 async def seed_demo(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:
     """A demo organization: 3 products, 30 lots (two thirds with expiry), 1,000 serials, one key."""
     async with conn.transaction():
-        org = await catalog_repo.create_organization(conn, name="Demo Pharma")
+        org = await catalog_repo.create_organization(conn, name=DEMO_ORGANIZATION)
         first_lot: uuid.UUID | None = None
         for p_index, (body, name) in enumerate(DEMO_PRODUCTS):
             product = await catalog_repo.insert_product(conn, organization_id=org, gtin=_gtin14(body), name=name)
@@ -56,6 +57,17 @@ async def seed_demo(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:
         run = await catalog_repo.create_run(conn, organization_id=org, kind="serials", count=len(serials))
         await catalog_repo.insert_serials(conn, organization_id=org, lot_id=first_lot, run_id=run, serials=serials)
         _, key = await api_keys_repo.create_key(conn, organization_id=org, name="demo")
+    return org, key
+
+
+async def ensure_demo(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:
+    """The demo organization (seeded once) and a fresh key for it: keys are shown only once, so a
+    new run cannot print the old one."""
+    org = await conn.fetchval("SELECT id FROM catalog.organizations WHERE name = $1 ORDER BY created_at LIMIT 1",
+                              DEMO_ORGANIZATION)
+    if org is None:
+        return await seed_demo(conn)
+    _, key = await api_keys_repo.create_key(conn, organization_id=org, name="demo")
     return org, key
 
 
@@ -88,7 +100,7 @@ async def _run(args: argparse.Namespace) -> int:
                 return 2
             print(f"revoked {args.key_id}")
         elif args.command == "seed-demo":
-            org, key = await seed_demo(conn)
+            org, key = await ensure_demo(conn)
             print(f"organization: {org}\nAPI key: {key}")
             if args.env_file:
                 path = Path(args.env_file)

@@ -10,7 +10,6 @@ import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -24,17 +23,12 @@ from shared.db.migrate import migrate
 from shared.devstack.endpoints import StackEndpoints
 from shared.devstack.ports import free_port
 from shared.devstack.stack import LocalStack, StackOptions
-from tests.support.processes import ServiceProcess
+from tests.support.api import Tenant
+from shared.devstack.services import ServiceProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 RUN_ID = secrets.token_hex(3)
-
-
-@dataclass(frozen=True)
-class Tenant:
-    organization_id: uuid.UUID
-    api_key: str
 
 
 @pytest.fixture(scope="session")

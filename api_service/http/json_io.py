@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, TypeVar
 
 import orjson
@@ -14,8 +15,19 @@ from shared.export_request import field_errors
 M = TypeVar("M", bound=BaseModel)
 
 
+def _default(value: Any) -> Any:
+    # asyncpg returns its own UUID subclass, which orjson does not serialize natively.
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps(data: Any) -> bytes:
+    return orjson.dumps(data, default=_default)
+
+
 def json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json", headers=headers)
+    return web.Response(body=dumps(data), status=status, content_type="application/json", headers=headers)
 
 
 async def read_json(request: web.Request) -> Any:

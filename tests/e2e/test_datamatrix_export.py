@@ -12,8 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.conftest import Tenant
-from tests.support.api import Api
+from tests.support.api import Api, Tenant
 from tests.support.symbols import decode_single_png
 
 pytestmark = pytest.mark.e2e

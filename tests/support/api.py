@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
 EXPORTS = "/products/api/v1/labels/export/"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    organization_id: uuid.UUID
+    api_key: str
 
 
 @dataclass
@@ -19,10 +26,11 @@ class Answer:
 
 
 class Api:
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, api_key: str | None) -> None:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, who: Tenant | str | None) -> None:
         self.session = session
         self.base_url = base_url
-        self.api_key = api_key
+        self.tenant = who if isinstance(who, Tenant) else None
+        self.api_key = who.api_key if isinstance(who, Tenant) else who
 
     async def request(self, method: str, path: str, *, json: Any = None, data: bytes | None = None,
                       headers: dict[str, str] | None = None) -> Answer:

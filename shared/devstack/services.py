@@ -1,4 +1,5 @@
-"""Service processes the tests start and stop by PID: render replicas (and, for fault tests, the API)."""
+"""Our own services as child processes, started and stopped by PID: used by `make run` and by the
+tests (render replicas, and the API for fault injection)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from shared.devstack.ports import free_port
 class ServiceProcess:
     """`python -m MODULE` with extra environment, logs in a file, readiness on /readyz."""
 
-    def __init__(self, *, module: str, name: str, env: dict[str, str], log_dir: Path, port_var: str) -> None:
+    def __init__(
+        self, *, module: str, name: str, env: dict[str, str], log_dir: Path, port_var: str, port: int | None = None
+    ) -> None:
         self.module = module
         self.name = name
-        self.port = free_port()
+        self.port = port or free_port()
         self.env = {**os.environ, **env, port_var: str(self.port)}
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -33,12 +36,14 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self, *, timeout: float = 30) -> None:
+    async def start(self, *, ready_within: float = 30) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", self.module], env=self.env, stdout=log, stderr=log)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", self.module], env=self.env, stdout=log, stderr=log
+        )
         log.close()
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + ready_within
         async with aiohttp.ClientSession() as http:
             while True:
                 if self.proc.poll() is not None:
@@ -50,14 +55,14 @@ class ServiceProcess:
                 except aiohttp.ClientError:
                     pass
                 if asyncio.get_running_loop().time() > deadline:
-                    raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.log_tail()}")
+                    raise RuntimeError(f"{self.name} not ready after {ready_within}s:\n{self.log_tail()}")
                 await asyncio.sleep(0.1)
 
-    async def stop(self, sig: int = signal.SIGTERM, *, timeout: float = 30) -> int | None:
+    async def stop(self, sig: int = signal.SIGTERM, *, grace: float = 30) -> int | None:
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(sig)
-        for _ in range(int(timeout * 10)):
+        for _ in range(int(grace * 10)):
             if self.proc.poll() is not None:
                 return self.proc.returncode
             await asyncio.sleep(0.1)

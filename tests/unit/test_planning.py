@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import uuid
+
+from render_service.artifacts import output_filename
+from render_service.planner import chunk_bounds, snapshot_query
+from shared.export_request import parse_export_spec
+
+
+def test_chunk_bounds_cover_every_item_once() -> None:
+    assert chunk_bounds(0, 10) == [(0, 0)]
+    assert chunk_bounds(25, 10) == [(0, 10), (10, 20), (20, 25)]
+    assert chunk_bounds(10, 10) == [(0, 10)]
+
+
+def test_snapshot_query_binds_every_value() -> None:
+    lot = uuid.uuid4()
+    spec = parse_export_spec({"scope": "serials", "export_type": "datamatrix", "file_format": "png",
+                              "filters": {"gtins": ["09506000134352"], "lot_ids": [str(lot)], "never_printed": True,
+                                          "expiry_from": "2027-01-01"}})
+    org = uuid.uuid4()
+    sql, args = snapshot_query(spec, org)
+    assert args[0] == org and ["09506000134352"] in args and [lot] in args
+    assert "09506000134352" not in sql and str(lot) not in sql
+    assert "ORDER BY s.seq" in sql and "s.is_active" in sql and "print_history" in sql
+
+
+def test_artifact_names_follow_the_spec() -> None:
+    assert output_filename(job_id="AbCdEf", export_type="datamatrix", scope="lots", total_items=42) == \
+        "datamatrix-lots-AbCd-42.zip"
+    assert output_filename(job_id="AbCdEf", export_type="sheet_pdf", scope="serials", total_items=42) == \
+        "sheet-AbCd-42.pdf"
