@@ -4,6 +4,7 @@
     labels-admin create-org NAME
     labels-admin create-key ORG_ID [--name N] [--expires-days D]   (prints the key once)
     labels-admin revoke-key KEY_ID
+    labels-admin set-limits KEY_ID --per-minute N --per-day N      (0 = service default)
     labels-admin seed-demo [--env-file .run/demo.env] [--api-url URL]
     labels-admin export-schemas [DIR]
 
@@ -99,6 +100,16 @@ async def _run(args: argparse.Namespace) -> int:
                 print(f"error: no key {args.key_id}", file=sys.stderr)
                 return 2
             print(f"revoked {args.key_id}")
+        elif args.command == "set-limits":
+            if min(args.per_minute, args.per_day) < 0:
+                print("error: limits must be 0 (service default) or positive", file=sys.stderr)
+                return 2
+            if not await api_keys_repo.set_rate_limits(
+                conn, key_id=args.key_id, per_minute=args.per_minute, per_day=args.per_day
+            ):
+                print(f"error: no key {args.key_id}", file=sys.stderr)
+                return 2
+            print(f"limits of {args.key_id}: {args.per_minute}/minute, {args.per_day}/day (0 = default)")
         elif args.command == "seed-demo":
             org, key = await ensure_demo(conn)
             print(f"organization: {org}\nAPI key: {key}")
@@ -124,6 +135,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--expires-days", type=int, default=None)
     p = sub.add_parser("revoke-key", help="deactivate an API key")
     p.add_argument("key_id", type=uuid.UUID)
+    p = sub.add_parser("set-limits", help="per-key rate limits (0 = service default)")
+    p.add_argument("key_id", type=uuid.UUID)
+    p.add_argument("--per-minute", type=int, default=0)
+    p.add_argument("--per-day", type=int, default=0)
     p = sub.add_parser("seed-demo", help="create a demo organization with catalog data and a key")
     p.add_argument("--env-file", default=None)
     p.add_argument("--api-url", default="http://127.0.0.1:8080")

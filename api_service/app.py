@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from api_service.http import routes_catalog, routes_exports, routes_health
-from api_service.http.auth import auth_middleware
+from api_service.http.auth import auth_middleware, rate_limit_headers_middleware
 from api_service.http.errors import error_middleware
 from api_service.outbox_relay import OutboxRelay
 from api_service.projection import Projection
 from api_service.settings import ApiSettings
-from api_service.state import DB_POOL, KAFKA_PRODUCER, S3_CLIENT, SETTINGS
+from api_service.key_usage import KeyUsage
+from api_service.state import DB_POOL, KAFKA_PRODUCER, KEY_USAGE, S3_CLIENT, SETTINGS
 from shared.consumer import ConsumerLoop
 from shared.db.pool import create_pool
 from shared.kafka import LazyProducer, make_consumer
@@ -28,6 +29,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[DB_POOL] = await create_pool(app[SETTINGS])
     yield
     await app[DB_POOL].close()
+
+
+async def _key_usage(app: web.Application) -> AsyncIterator[None]:
+    usage = KeyUsage(pool=app[DB_POOL], flush_seconds=app[SETTINGS].key_usage_flush_seconds)
+    app[KEY_USAGE] = usage
+    task = asyncio.create_task(usage.run(), name="key-usage")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await usage.flush()
 
 
 async def _kafka_producer(app: web.Application) -> AsyncIterator[None]:
@@ -101,11 +113,11 @@ async def _projection(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: ApiSettings | None = None) -> web.Application:
     settings = settings or ApiSettings()
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware],
+        middlewares=[rate_limit_headers_middleware, error_middleware, auth_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_database, _kafka_producer, _s3, _outbox_relay, _projection])
+    app.cleanup_ctx.extend([_database, _key_usage, _kafka_producer, _s3, _outbox_relay, _projection])
     app.add_routes(routes_health.routes)
     app.add_routes(routes_exports.routes)
     app.add_routes(routes_catalog.routes)

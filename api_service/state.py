@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from api_service.key_usage import KeyUsage
 from api_service.settings import ApiSettings
 from shared.kafka import LazyProducer
 
@@ -16,6 +17,7 @@ SETTINGS = web.AppKey("settings", ApiSettings)
 DB_POOL = web.AppKey("db_pool", asyncpg.Pool)
 KAFKA_PRODUCER = web.AppKey("kafka_producer", LazyProducer)
 S3_CLIENT = web.AppKey("s3_client", Any)  # aiobotocore S3 client: untyped
+KEY_USAGE = web.AppKey("key_usage", KeyUsage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +31,4 @@ class Principal:
 
 
 PRINCIPAL = web.RequestKey("principal", Principal)
+RATE_LIMIT_HEADERS = web.RequestKey("rate_limit_headers", dict)

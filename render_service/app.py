@@ -105,6 +105,8 @@ def _request_handler(app: web.Application) -> Handler:
         chunks_topic=settings.topic_chunks,
         source=settings.render_source,
         chunk_size=settings.render_chunk_size,
+        s3=app[S3],
+        bucket=settings.s3_bucket,
     ).handle
 
 def _chunk_worker(app: web.Application) -> Handler:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from render_service.adapters.object_cleanup import job_prefix
+
 
 @dataclass(frozen=True, slots=True)
 class ArtifactPlan:
@@ -32,7 +34,7 @@ def artifact_plan(job: Mapping[str, Any]) -> ArtifactPlan:
     is_pdf = request["export_type"] == "sheet_pdf"
     return ArtifactPlan(
         # Deterministic (invariant 2): rendering the job again overwrites the same object.
-        key=f"exports/{job['organization_id']}/{job['job_id']}/{filename}",
+        key=f"{job_prefix(job['organization_id'], job['job_id'])}{filename}",
         filename=filename,
         content_type="application/pdf" if is_pdf else "application/zip",
         is_pdf=is_pdf,

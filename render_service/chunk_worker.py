@@ -7,11 +7,13 @@ import asyncio
 import logging
 import time
 from concurrent.futures import Executor
+from typing import Any
 
 import asyncpg
 
 from render_service.adapters import jobs_repo
 from render_service.adapters.artifact_store import S3StreamUpload
+from render_service.adapters.object_cleanup import delete_job_objects
 from render_service.artifacts import ArtifactPlan, artifact_plan
 from render_service.emitter import EventEmitter
 from render_service.pipeline import RenderPipeline, RenderFailure
@@ -23,12 +25,16 @@ from shared.s3 import content_disposition
 log = logging.getLogger(__name__)
 
 
+class JobCancelled(Exception):
+    """The job became final (cancelled) while this chunk was rendering."""
+
+
 class ChunkWorker:
     def __init__(
         self,
         *,
         pool: asyncpg.Pool,
-        s3: object,
+        s3: Any,
         bucket: str,
         emitter: EventEmitter,
         executor: Executor,
@@ -93,6 +99,9 @@ class ChunkWorker:
             now = time.monotonic()
             if now - last_progress >= self._progress_interval:
                 last_progress = now
+                # A cancel is noticed within one tick: rendering stops within seconds.
+                if await jobs_repo.job_status(self._pool, job_id) != "rendering":
+                    raise JobCancelled(job_id)
                 await self._emitter.progress(job_id, done, total)
 
         started = time.monotonic()
@@ -106,6 +115,10 @@ class ChunkWorker:
             await upload.abort()
             await self._fail(job, str(exc))
             return
+        except JobCancelled:
+            await upload.abort()
+            await self._discard(job)
+            return
         except BaseException:
             await asyncio.shield(upload.abort())
             raise
@@ -118,7 +131,7 @@ class ChunkWorker:
             rendered_by=self._instance_id,
         )
         async with self._pool.acquire() as conn:
-            await jobs_repo.complete_job(
+            completed = await jobs_repo.complete_job(
                 conn,
                 job_id=job_id,
                 artifact_key=plan.key,
@@ -127,6 +140,9 @@ class ChunkWorker:
                 content_type=plan.content_type,
                 sha256=upload.sha256,
             )
+        if not completed:  # cancelled while the last bytes went up
+            await self._discard(job)
+            return
         final = await jobs_repo.get_job(self._pool, job_id)
         assert final is not None
         await reemit_terminal(self._emitter, final)
@@ -135,6 +151,15 @@ class ChunkWorker:
             "job completed: %d items in %.2fs (%.0f/s), %d bytes",
             total, elapsed, total / elapsed if elapsed else 0.0, upload.size, extra=log_extra,
         )
+
+    async def _discard(self, job: asyncpg.Record) -> None:
+        await delete_job_objects(
+            self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=job["job_id"]
+        )
+        final = await jobs_repo.get_job(self._pool, job["job_id"])
+        assert final is not None
+        await reemit_terminal(self._emitter, final)
+        log.info("stopped rendering: job is %s", final["status"], extra={"job_id": job["job_id"]})
 
     async def _fail(self, job: asyncpg.Record, error: str) -> None:
         await jobs_repo.fail_job(self._pool, job_id=job["job_id"], error=error)

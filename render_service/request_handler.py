@@ -9,18 +9,20 @@ are simply published again.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import asyncpg
 from pydantic import ValidationError
 
 from render_service.adapters import jobs_repo
+from render_service.adapters.object_cleanup import delete_job_objects
 from render_service.emitter import EventEmitter
 from render_service.terminal import reemit_terminal
 from shared import events
 from shared.consumer import Record
 from shared.export_request import InvalidExportSpec, field_errors, parse_export_spec
 from shared.ids import is_valid_job_id
-from shared.kafka import LazyProducer, publish_event
+from shared.kafka import LazyProducer
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,11 @@ class RequestHandler:
         chunks_topic: str,
         source: str,
         chunk_size: int,
+        s3: Any,
+        bucket: str,
     ) -> None:
+        self._s3 = s3
+        self._bucket = bucket
         self._pool = pool
         self._emitter = emitter
         self._producer = producer
@@ -45,6 +51,9 @@ class RequestHandler:
 
     async def handle(self, record: Record) -> None:
         event = events.decode(record.value)
+        if event.type == events.CANCEL_REQUESTED_V1:
+            await self._cancel(events.parse_data(event))
+            return
         if event.type != events.REQUESTED_V1:
             raise events.InvalidMessage(f"unexpected event type {event.type!r} on the requests topic")
         job_id = event.data.get("job_id")
@@ -102,6 +111,24 @@ class RequestHandler:
                 headers=[events.CONTENT_TYPE_HEADER],
             )
         await producer.flush()
+
+    async def _cancel(self, data: events._Data) -> None:
+        """Final at once; a worker rendering the job notices within a progress tick and cleans up."""
+        assert isinstance(data, events.CancelRequested)
+        job = await jobs_repo.get_job(self._pool, data.job_id)
+        if job is not None and job["organization_id"] != data.organization_id:
+            raise events.InvalidMessage(f"cancel for job {data.job_id} names another organization")
+        if job is not None:
+            await jobs_repo.fail_job(self._pool, job_id=data.job_id, error=events.CANCELLED_ERROR)
+            await delete_job_objects(
+                self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=data.job_id
+            )
+            job = await jobs_repo.get_job(self._pool, data.job_id)
+            assert job is not None
+            await reemit_terminal(self._emitter, job)
+        else:
+            await self._emitter.failed(data.job_id, events.CANCELLED_ERROR)
+        log.info("job cancelled", extra={"job_id": data.job_id, "organization_id": str(data.organization_id)})
 
     async def _refuse(self, job_id: str, reason: str) -> None:
         log.info("refused request: %s", reason, extra={"job_id": job_id})

@@ -23,6 +23,10 @@ PROGRESS_V1 = "labels.export.progress.v1"
 COMPLETED_V1 = "labels.export.completed.v1"
 FAILED_V1 = "labels.export.failed.v1"
 CHUNK_V1 = "labels.export.chunk.v1"  # internal: one render task (DESIGN §5)
+# Ours: a client cancelled the job. Published on the requests topic with the job id as key, so it
+# reaches the planner after the request it cancels (same partition, in order).
+CANCEL_REQUESTED_V1 = "labels.export.cancel_requested.v1"
+CANCELLED_ERROR = "cancelled by the client"  # the `error` of a cancelled job
 
 JobId = Annotated[str, StringConstraints(pattern=f"^[{JOB_ID_ALPHABET}]{{22}}$")]
 
@@ -72,6 +76,12 @@ class ExportFailed(_Data):
     error: str
 
 
+class CancelRequested(_Data):
+    job_id: JobId
+    organization_id: uuid.UUID
+    requested_at: dt.datetime
+
+
 class ChunkTask(_Data):
     """Internal: render items [first_seq, end_seq) of a planned job."""
 
@@ -87,6 +97,7 @@ DATA_MODELS: dict[str, type[_Data]] = {
     COMPLETED_V1: ExportCompleted,
     FAILED_V1: ExportFailed,
     CHUNK_V1: ChunkTask,
+    CANCEL_REQUESTED_V1: CancelRequested,
 }
 TYPE_OF: dict[type[_Data], str] = {model: name for name, model in DATA_MODELS.items()}
 

@@ -106,8 +106,10 @@ async def render_replicas(service_env: dict[str, str]) -> AsyncIterator[list[Ser
 
 async def make_tenant(db: asyncpg.Pool, name: str) -> Tenant:
     org = await catalog_repo.create_organization(db, name=name)
-    _, key = await api_keys_repo.create_key(db, organization_id=org, name="tests")
-    return Tenant(organization_id=org, api_key=key)
+    key_id, key = await api_keys_repo.create_key(db, organization_id=org, name="tests")
+    # Tests poll hard; the default limits are exercised by their own test with an override.
+    await api_keys_repo.set_rate_limits(db, key_id=key_id, per_minute=100_000, per_day=1_000_000)
+    return Tenant(organization_id=org, api_key=key, key_id=key_id)
 
 
 @pytest.fixture

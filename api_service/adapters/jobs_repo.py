@@ -80,3 +80,22 @@ async def find_by_idempotency_key(
 
 async def release_idempotency_key(conn: asyncpg.Connection, *, job_id: str) -> None:
     await conn.execute("UPDATE api.export_jobs SET idempotency_key = NULL WHERE job_id = $1", job_id)
+
+
+async def lock_job_status(conn: asyncpg.Connection, *, organization_id: uuid.UUID, job_id: str) -> str | None:
+    status: str | None = await conn.fetchval(
+        "SELECT status FROM api.export_jobs WHERE job_id = $1 AND organization_id = $2 FOR UPDATE",
+        job_id,
+        organization_id,
+    )
+    return status
+
+
+async def mark_failed(conn: asyncpg.Connection, *, job_id: str, error: str) -> None:
+    await conn.execute(
+        """UPDATE api.export_jobs SET status = 'failed', error = $2, completed_at = now(),
+                  version = version + 1, updated_at = now()
+            WHERE job_id = $1 AND status IN ('pending', 'processing')""",
+        job_id,
+        error,
+    )

@@ -10,6 +10,7 @@ from api_service.adapters import jobs_repo
 from api_service.domain.job_status import TERMINAL, etag_for, status_body
 from api_service.http.errors import ApiError, not_found, validation_error
 from api_service.http.json_io import json_response, read_json
+from api_service.services.cancel import cancel_export
 from api_service.services.export_jobs import submit_export
 from api_service.state import DB_POOL, PRINCIPAL, S3_CLIENT, SETTINGS
 from shared.export_request import FieldError, InvalidExportSpec, parse_export_spec
@@ -59,6 +60,20 @@ def _job_id(request: web.Request) -> str:
             [FieldError("job_id", "must be a 22-character shortuuid")], message="malformed job id"
         )
     return job_id
+
+
+@routes.post(EXPORTS + "{job_id}/cancel/")
+async def cancel(request: web.Request) -> web.Response:
+    job_id = _job_id(request)
+    settings = request.app[SETTINGS]
+    row = await cancel_export(
+        pool=request.app[DB_POOL],
+        principal=request[PRINCIPAL],
+        job_id=job_id,
+        requested_topic=settings.topic_requested,
+        source=settings.api_source,
+    )
+    return json_response(status_body(row), status=202, headers={"Location": poll_path(job_id)})
 
 
 @routes.get(EXPORTS + "{job_id}/")

@@ -23,6 +23,11 @@ async def get_job(conn: Conn, job_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM render.jobs WHERE job_id = $1", job_id)
 
 
+async def job_status(conn: Conn, job_id: str) -> str | None:
+    status: str | None = await conn.fetchval("SELECT status FROM render.jobs WHERE job_id = $1", job_id)
+    return status
+
+
 async def plan_job(
     conn: asyncpg.Connection,
     *,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDict
 
 EXPORTS = "/products/api/v1/labels/export/"
 
@@ -16,13 +17,14 @@ EXPORTS = "/products/api/v1/labels/export/"
 class Tenant:
     organization_id: uuid.UUID
     api_key: str
+    key_id: uuid.UUID
 
 
 @dataclass
 class Answer:
     status: int
     body: Any
-    headers: dict[str, str]
+    headers: CIMultiDict[str]  # case-insensitive, like HTTP
 
 
 class Api:
@@ -47,7 +49,7 @@ class Api:
                 body = await resp.json()
             elif raw:
                 body = raw.decode(errors="replace")
-            return Answer(resp.status, body, dict(resp.headers))
+            return Answer(resp.status, body, CIMultiDict(resp.headers))
 
     async def post(self, path: str, json: Any, **kw: Any) -> Answer:
         return await self.request("POST", path, json=json, **kw)
