@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from api_service.http import routes_catalog, routes_exports, routes_health
+from api_service.http import openapi, routes_catalog, routes_exports, routes_health
 from api_service.http.auth import auth_middleware, rate_limit_headers_middleware
 from api_service.http.errors import error_middleware
 from api_service.outbox_relay import OutboxRelay
@@ -121,4 +121,5 @@ def create_app(settings: ApiSettings | None = None) -> web.Application:
     app.add_routes(routes_health.routes)
     app.add_routes(routes_exports.routes)
     app.add_routes(routes_catalog.routes)
+    app.add_routes(openapi.routes)
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -18,10 +17,6 @@ def progress_percent(*, status: str, processed: int, total: int) -> int:
     if total <= 0:
         return 0
     return min(100, processed * 100 // total)
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def status_body(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,13 +39,13 @@ def status_body(row: Mapping[str, Any]) -> dict[str, Any]:
         "scope": row["scope"],
         "export_type": row["export_type"],
         "file_format": row["file_format"],
-        "created_at": _iso(row["created_at"]),
-        "completed_at": _iso(row["completed_at"]),
+        "created_at": row["created_at"],
+        "completed_at": row["completed_at"],
     }
 
 
 def etag_for(body: Mapping[str, Any]) -> str:
     """Strong ETag over everything but the freshly minted URL and its expiry."""
     stable = {k: v for k, v in body.items() if k not in ("download_url", "expires_at")}
-    digest = hashlib.sha256(orjson.dumps(stable, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+    digest = hashlib.sha256(orjson.dumps(stable, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()[:32]
     return f'"{digest}"'

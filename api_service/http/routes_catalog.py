@@ -10,7 +10,8 @@ from aiohttp import web
 from api_service.adapters import catalog_repo
 from api_service.domain.catalog import ActivePatch, LotsBulkIn, ProductIn, SerialsBulkIn
 from api_service.http.errors import ApiError, not_found, validation_error
-from api_service.http.json_io import json_response, read_model
+from api_service.http.json_io import read_model
+from api_service.http.schemas import ROW_MODELS, BulkCreated, Page, Pagination, ProductOut, model_response
 from api_service.services import catalog as catalog_service
 from api_service.state import DB_POOL, PRINCIPAL
 from shared.export_request import FieldError
@@ -31,7 +32,7 @@ async def create_product(request: web.Request) -> web.Response:
     if product_id is None:
         raise ApiError(409, f"a product with GTIN {body.gtin} already exists",
                        details=[{"field": "gtin", "duplicates": [body.gtin]}])
-    return json_response({"id": str(product_id), "gtin": body.gtin, "name": body.name}, status=201)
+    return model_response(ProductOut(id=product_id, gtin=body.gtin, name=body.name), status=201)
 
 
 @routes.post(f"{BASE}/lots/bulk/")
@@ -53,10 +54,7 @@ async def create_serials(request: web.Request) -> web.Response:
 
 
 def _bulk_response(result: catalog_service.BulkResult) -> web.Response:
-    return json_response(
-        {"lot_run_id": str(result.lot_run_id), "created": len(result.ids), "ids": [str(i) for i in result.ids]},
-        status=201,
-    )
+    return model_response(BulkCreated(lot_run_id=result.lot_run_id, created=len(result.ids), ids=result.ids), status=201)
 
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
@@ -84,6 +82,7 @@ def _uuid_param(request: web.Request, name: str) -> uuid.UUID | None:
 
 def _list_handler(kind: str) -> Any:
     allowed = catalog_repo.LISTINGS[kind][2]
+    row_model = ROW_MODELS[kind]
 
     async def handler(request: web.Request) -> web.Response:
         unknown = sorted(set(request.query) - {"page", "page_size", *allowed})
@@ -101,17 +100,19 @@ def _list_handler(kind: str) -> Any:
             page_size=page_size,
         )
         total_pages = (total + page_size - 1) // page_size
-        return json_response({
-            "data": rows,
-            "pagination": {
-                "page": page,
-                "page_size": page_size,
-                "total_count": total,
-                "total_pages": total_pages,
-                "has_next": page < total_pages,
-                "has_previous": page > 1,
-            },
-        })
+        return model_response(
+            Page[row_model](  # type: ignore[valid-type]
+                data=[row_model.model_validate(r) for r in rows],
+                pagination=Pagination(
+                    page=page,
+                    page_size=page_size,
+                    total_count=total,
+                    total_pages=total_pages,
+                    has_next=page < total_pages,
+                    has_previous=page > 1,
+                ),
+            )
+        )
 
     return handler
 
@@ -132,7 +133,7 @@ def _patch_handler(kind: str) -> Any:
         )
         if row is None:
             raise not_found(kind[:-1])
-        return json_response(row)
+        return model_response(ROW_MODELS[kind].model_validate(row))
 
     return handler
 

@@ -9,7 +9,8 @@ from aiohttp import web
 from api_service.adapters import jobs_repo
 from api_service.domain.job_status import TERMINAL, etag_for, status_body
 from api_service.http.errors import ApiError, not_found, validation_error
-from api_service.http.json_io import json_response, read_json
+from api_service.http.json_io import read_json
+from api_service.http.schemas import ExportReceipt, JobStatus, model_response
 from api_service.services.cancel import cancel_export
 from api_service.services.export_jobs import submit_export
 from api_service.state import DB_POOL, PRINCIPAL, S3_CLIENT, SETTINGS
@@ -45,8 +46,8 @@ async def submit(request: web.Request) -> web.Response:
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
     location = poll_path(receipt.job_id)
-    return json_response(
-        {"job_id": receipt.job_id, "status": receipt.status, "poll_url": location},
+    return model_response(
+        ExportReceipt(job_id=receipt.job_id, status="pending", poll_url=location),
         status=202,
         headers={"Location": location, "Retry-After": str(settings.poll_retry_after_seconds)},
     )
@@ -73,7 +74,7 @@ async def cancel(request: web.Request) -> web.Response:
         requested_topic=settings.topic_requested,
         source=settings.api_source,
     )
-    return json_response(status_body(row), status=202, headers={"Location": poll_path(job_id)})
+    return model_response(JobStatus(**status_body(row)), status=202, headers={"Location": poll_path(job_id)})
 
 
 @routes.get(EXPORTS + "{job_id}/")
@@ -103,9 +104,8 @@ async def poll(request: web.Request) -> web.Response:
             },
             ExpiresIn=ttl,
         )
-        expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=ttl)
-        body["expires_at"] = expires.isoformat()
-    return json_response(body, headers=headers)
+        body["expires_at"] = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=ttl)
+    return model_response(JobStatus(**body), headers=headers)
 
 
 def _if_none_match(request: web.Request) -> set[str]:
