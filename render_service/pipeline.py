@@ -9,8 +9,9 @@ plus the chunk's manifest (invariant 5); the event loop only moves bytes (invari
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any, Protocol
 
@@ -19,14 +20,15 @@ import asyncpg
 from render_service.adapters import jobs_repo
 from render_service.artifacts import ArtifactPlan
 from render_service.rendering.batch import LabelDataError, RenderedLabel, RenderSpec, render_batch
-from render_service.rendering.entries import manifest_header, manifest_csv
+from render_service.rendering.entries import MANIFEST_NAME, manifest_csv, manifest_header
+from render_service.rendering.model import LabelItem
+from render_service.rendering.pdf import HEADER, LabelDoesNotFit, PartInfo, write_trailer
+from render_service.rendering.sheet_batch import SheetSpec, render_sheet_batch
 from render_service.rendering.zipstream import ZipStreamWriter
-
-MANIFEST_NAME = "manifest.csv"
 
 
 class RenderFailure(Exception):
-    """The job cannot be rendered (bad item data, unsupported output): it fails with this message."""
+    """The job cannot be rendered (bad item data, a label that does not fit): it fails with this."""
 
 
 class Sink(Protocol):
@@ -36,9 +38,77 @@ class Sink(Protocol):
 ProgressCallback = Callable[[int], Awaitable[None]]
 
 
-def render_spec(request: Mapping[str, Any]) -> RenderSpec:
+class _Archive(Protocol):
+    """One output kind: what a pool task computes, and how its results become archive bytes."""
+
+    def batch_size(self, target: int) -> int: ...
+    def submit(self, loop: asyncio.AbstractEventLoop, executor: Executor, items: Sequence[LabelItem],
+               first_index: int) -> asyncio.Future[Any]: ...
+    def add(self, result: Any) -> int: ...
+    def finish(self) -> None: ...
+
+
+class ZipArchive:
+    """Symbol files plus `manifest.csv`: PNG entries stored, text formats deflated."""
+
+    def __init__(self, sink: Sink, spec: RenderSpec, timestamp: dt.datetime) -> None:
+        self._spec = spec
+        self._writer = ZipStreamWriter(sink.write, timestamp=timestamp)
+        self._manifest = bytearray(manifest_header())
+
+    def batch_size(self, target: int) -> int:
+        return target
+
+    def submit(self, loop: asyncio.AbstractEventLoop, executor: Executor, items: Sequence[LabelItem],
+               first_index: int) -> asyncio.Future[list[RenderedLabel]]:
+        return loop.run_in_executor(executor, render_batch, items, self._spec)
+
+    def add(self, result: list[RenderedLabel]) -> int:
+        for label in result:
+            for file in label.files:
+                self._writer.add(file.name, file.data, compress=file.compress)
+        self._manifest += manifest_csv([row for label in result for row in label.manifest_rows], header=False)
+        return len(result)
+
+    def finish(self) -> None:
+        self._writer.add(MANIFEST_NAME, bytes(self._manifest), compress=True)
+        self._writer.finish()
+
+
+class PdfArchive:
+    """Sheet pages written as page-aligned parts, then one page tree, xref and trailer."""
+
+    def __init__(self, sink: Sink, spec: SheetSpec) -> None:
+        self._sink = sink
+        self._spec = spec
+        self._parts: list[PartInfo] = []
+        sink.write(HEADER)
+
+    def batch_size(self, target: int) -> int:
+        return self._spec.batch_size(target)
+
+    def submit(self, loop: asyncio.AbstractEventLoop, executor: Executor, items: Sequence[LabelItem],
+               first_index: int) -> asyncio.Future[tuple[bytes, PartInfo]]:
+        return loop.run_in_executor(executor, render_sheet_batch, items, self._spec, first_index)
+
+    def add(self, result: tuple[bytes, PartInfo]) -> int:
+        data, part = result
+        self._sink.write(data)
+        self._parts.append(part)
+        return part.label_count
+
+    def finish(self) -> None:
+        if not self._parts:
+            raise RenderFailure("no labels to print: a sheet PDF needs at least one entity")
+        write_trailer(self._parts, self._sink)
+
+
+def open_archive(plan: ArtifactPlan, request: Mapping[str, Any], sink: Sink, timestamp: dt.datetime) -> _Archive:
     try:
-        return RenderSpec.from_job(request["export_type"], request["file_format"], request.get("asset_config"))
+        if plan.is_pdf:
+            return PdfArchive(sink, SheetSpec.from_job(request.get("asset_config")))
+        spec = RenderSpec.from_job(request["export_type"], request["file_format"], request.get("asset_config"))
+        return ZipArchive(sink, spec, timestamp)
     except ValueError as exc:
         raise RenderFailure(str(exc)) from None
 
@@ -59,33 +129,27 @@ class RenderPipeline:
         sink: Sink,
         on_progress: ProgressCallback,
     ) -> None:
-        if plan.is_pdf:
-            raise RenderFailure("sheet_pdf output is not available in this version")
-        spec = render_spec(job["request"])
-        writer = ZipStreamWriter(sink.write, timestamp=job["planned_at"])
-        manifest = bytearray(manifest_header())
+        archive = open_archive(plan, job["request"], sink, job["planned_at"])
         loop = asyncio.get_running_loop()
-        pending: deque[asyncio.Future[list[RenderedLabel]]] = deque()
+        pending: deque[asyncio.Future[Any]] = deque()
         done = 0
+        next_index = chunk["first_seq"]
 
         async def drain_one() -> None:
             nonlocal done
             try:
-                labels = await pending.popleft()
-            except LabelDataError as exc:
-                raise RenderFailure(f"cannot encode {exc}") from None
-            for label in labels:
-                for file in label.files:
-                    writer.add(file.name, file.data, compress=file.compress)
-            manifest.extend(manifest_csv([row for label in labels for row in label.manifest_rows], header=False))
-            done += len(labels)
+                result = await pending.popleft()
+            except (LabelDataError, LabelDoesNotFit) as exc:
+                raise RenderFailure(f"cannot render {exc}") from None
+            done += archive.add(result)
             await on_progress(done)
 
         try:
             async for items in jobs_repo.iter_items(
-                conn, job["job_id"], chunk["first_seq"], chunk["end_seq"], batch=self._batch_size
+                conn, job["job_id"], chunk["first_seq"], chunk["end_seq"], batch=archive.batch_size(self._batch_size)
             ):
-                pending.append(loop.run_in_executor(self._executor, render_batch, items, spec))
+                pending.append(archive.submit(loop, self._executor, items, next_index))
+                next_index += len(items)
                 if len(pending) >= self._in_flight:
                     await drain_one()
             while pending:
@@ -93,5 +157,4 @@ class RenderPipeline:
         finally:
             for future in pending:
                 future.cancel()
-        writer.add(MANIFEST_NAME, bytes(manifest), compress=True)
-        writer.finish()
+        archive.finish()

@@ -13,7 +13,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from shared.events import ExportType, FileFormat, Scope
-from shared.gs1 import GS1ValidationError, normalize_gtin
+from shared.gs1 import DEFAULT_DIGITAL_LINK_BASE, GS1ValidationError, normalize_base, normalize_gtin
+from shared.sheets.layout import check_fit
+from shared.sheets.symbol_size import smallest_label
+from shared.sheets.templates import DEFAULT_TEMPLATE_NAME, TemplateError, parse_template
 
 MAX_FILTER_IDS = 10_000
 
@@ -36,6 +39,10 @@ def _gtin(value: str) -> str:
 Gtin = Annotated[str, AfterValidator(_gtin)]
 
 
+def _digital_link_base(value: str) -> str:
+    return normalize_base(value, field="digital_link_base")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,19 +58,7 @@ class Filters(_Strict):
     expiry_to: dt.date | None = None
 
 
-class CustomTemplate(_Strict):
-    page_width_mm: float = Field(gt=0, le=2000)
-    page_height_mm: float = Field(gt=0, le=2000)
-    columns: int = Field(ge=1, le=100)
-    rows: int = Field(ge=1, le=200)
-    label_width_mm: float = Field(gt=0)
-    label_height_mm: float = Field(gt=0)
-    pitch_x_mm: float = Field(gt=0)
-    pitch_y_mm: float = Field(gt=0)
-    offset_x_mm: float = Field(ge=0)
-    offset_y_mm: float = Field(ge=0)
-
-
+BarcodeType = Literal["auto", "ean13", "upca", "itf14", "code128", "gs1_128"]
 SheetTemplateName = Literal[
     "63up_1in_letter",
     "30up_1x2.625in_letter",
@@ -73,19 +68,23 @@ SheetTemplateName = Literal[
 ]
 
 
-class AssetConfig(_Strict):
-    """Renderer knobs; None means "the default for this symbol" (SPEC §3)."""
+class AssetConfig(BaseModel):
+    """Renderer knobs; None means "the default for this symbol" (SPEC §3).
 
-    sheet_template: SheetTemplateName | CustomTemplate | None = None
+    Strict types: `"1"` is not a number and `"yes"` not a boolean. A custom `sheet_template`
+    object is checked field by field in `coherence_errors` (shared.sheets.templates).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    sheet_template: SheetTemplateName | dict[str, Any] | None = None
     dpi: int | None = Field(default=None, ge=72, le=2400)
-    module_mm: float | None = Field(default=None, gt=0.05, le=10)
-    quiet_zone_modules: int | None = Field(default=None, ge=0, le=40)
+    module_mm: float | None = Field(default=None, ge=0.05, le=10)
+    quiet_zone_modules: int | None = Field(default=None, ge=0, le=100)
     human_readable: bool | None = None
-    barcode_type: Literal["auto", "ean13", "upca", "itf14", "code128", "gs1_128"] | None = None
+    barcode_type: BarcodeType | None = None
     datamatrix_content: Literal["gs1", "digital_link"] | None = None
-    digital_link_base: Annotated[
-        str, StringConstraints(pattern=r"^https?://[^\s?#]+$", max_length=200)
-    ] | None = None
+    digital_link_base: Annotated[str, AfterValidator(_digital_link_base)] | None = None
     symbol: Literal["datamatrix", "qr"] | None = None
 
 
@@ -145,6 +144,8 @@ def coherence_errors(spec: ExportSpec) -> list[FieldError]:
     if f.expiry_from and f.expiry_to and f.expiry_from > f.expiry_to:
         errors.append(FieldError("filters.expiry_from", "is after filters.expiry_to"))
     cfg = spec.asset_config
+    if spec.export_type == "sheet_pdf":
+        errors.extend(_sheet_errors(spec.scope, cfg))
     if spec.export_type != "sheet_pdf":
         for name in ("sheet_template", "symbol"):
             if getattr(cfg, name) is not None:
@@ -152,11 +153,44 @@ def coherence_errors(spec: ExportSpec) -> list[FieldError]:
     return errors
 
 
+# SPEC §3 defaults of the two sheet symbols.
+SHEET_MODULE_MM = {"datamatrix": 0.5, "qr": 0.5}
+SHEET_QUIET_ZONE = {"datamatrix": 2, "qr": 4}
+
+
+def _sheet_errors(scope: str, cfg: AssetConfig) -> list[FieldError]:
+    """The template is valid, and the smallest label of the scope fits its cell (else 422)."""
+    try:
+        template = parse_template(cfg.sheet_template or DEFAULT_TEMPLATE_NAME)
+    except TemplateError as exc:
+        return [FieldError(field, message) for field, message in exc.errors]
+    if scope not in EXPORTABLE_SCOPES:
+        return []
+    symbol = cfg.symbol or "datamatrix"
+    side, lines = smallest_label(
+        scope=scope,
+        symbol=symbol,
+        datamatrix_content=cfg.datamatrix_content or "gs1",
+        digital_link_base=cfg.digital_link_base or DEFAULT_DIGITAL_LINK_BASE,
+    )
+    quiet = cfg.quiet_zone_modules if cfg.quiet_zone_modules is not None else SHEET_QUIET_ZONE[symbol]
+    module_mm = cfg.module_mm if cfg.module_mm is not None else SHEET_MODULE_MM[symbol]
+    fit = check_fit(template, (side + 2 * quiet, side + 2 * quiet), module_mm, lines if cfg.human_readable is not False else 0)
+    if fit.ok:
+        return []
+    return [FieldError("asset_config.module_mm", f"the {symbol} label does not fit {template.name}: {fit.reason}")]
+
+
 def field_errors(exc: ValidationError) -> list[FieldError]:
     """pydantic errors as dotted field paths with readable messages."""
-    out = []
+    out: list[FieldError] = []
+    seen: set[str] = set()
     for err in exc.errors(include_url=False):
-        path = ".".join(str(p) for p in err["loc"]) or "body"
+        # Union members show up in `loc` as tags like "literal['a','b']" or "dict[str,any]": not fields.
+        path = ".".join(str(p) for p in err["loc"] if not (isinstance(p, str) and "[" in p)) or "body"
+        if path in seen:
+            continue  # one message per field: the first member's is enough
+        seen.add(path)
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown field"

@@ -28,8 +28,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from shared.devstack import LocalStack, StackEndpoints, StackOptions
-from shared.devstack.postgres import with_database
+from shared.devstack import DevstackError, LocalStack, StackEndpoints, StackOptions
+from shared.devstack import postgres as devstack_postgres
+from shared.devstack.ports import free_port
+from shared.devstack.postgres import PostgresPart, with_database
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -39,6 +41,7 @@ DATABASE = f"devstack_test_{RUN_ID}"
 TOPICS = (f"devstack-test-a-{RUN_ID}", f"devstack-test-b-{RUN_ID}")
 BUCKET = "devstack-test"
 ENDPOINT_VARS = set(StackEndpoints("", "", "", "", "", "", "").as_env())
+MACHINE_URL = devstack_postgres.MACHINE_URL  # before any test patches it
 
 
 def _options(data_dir: Path, database: str = DATABASE, **overrides: Any) -> StackOptions:
@@ -299,6 +302,69 @@ def test_options_from_env_reads_service_variables() -> None:
     assert (options.data_dir, options.partitions) == (Path("/tmp/x"), 8)
 
 
+class _FakePgServer:
+    """Stands in for `pgserver.PostgresServer` (same calls), serving from the real server."""
+
+    def __init__(self, pgdata: Path, cleanup_mode: str) -> None:
+        self.pgdata, self.cleanup_mode, self.cleaned_up = pgdata, cleanup_mode, False
+
+    def get_uri(self, database: str) -> str:
+        server = os.environ.get("DATABASE_URL") or MACHINE_URL.format(database="postgres")
+        return with_database(server, database)
+
+    def get_pid(self) -> int:
+        return 4242
+
+    def cleanup(self) -> None:
+        self.cleaned_up = True
+
+
+def _no_machine_postgres(monkeypatch: pytest.MonkeyPatch) -> None:
+    unused = free_port()  # nothing listens there
+    monkeypatch.setattr(
+        devstack_postgres, "MACHINE_URL", f"postgresql://postgres@127.0.0.1:{unused}/{{database}}"
+    )
+    monkeypatch.setattr(devstack_postgres, "_newest_cluster_version", lambda: None)
+
+
+async def test_without_machine_postgres_pgserver_runs_it_and_stop_ends_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _no_machine_postgres(monkeypatch)
+    servers: list[_FakePgServer] = []
+
+    def get_server(pgdata: Path, cleanup_mode: str) -> _FakePgServer:
+        servers.append(_FakePgServer(pgdata, cleanup_mode))
+        return servers[-1]
+
+    monkeypatch.setitem(sys.modules, "pgserver", type(sys)("pgserver"))
+    monkeypatch.setattr(sys.modules["pgserver"], "get_server", get_server, raising=False)
+    database = f"{DATABASE}_pgserver"
+    part = PostgresPart(database=database, data_dir=tmp_path, drop_database_on_stop=True)
+    await part.start()
+    try:
+        [server] = servers
+        assert (server.pgdata, server.cleanup_mode) == (tmp_path / "pgdata", "stop")
+        assert part.managed and part.pid == 4242 and part.created_database
+        conn = await asyncpg.connect(part.url)
+        try:
+            assert await conn.fetchval("SELECT current_database()") == database
+        finally:
+            await conn.close()
+    finally:
+        await part.stop()
+    assert server.cleaned_up and part.pid is None and not part.created_database
+
+
+async def test_without_any_postgres_the_error_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _no_machine_postgres(monkeypatch)
+    monkeypatch.setitem(sys.modules, "pgserver", None)  # import fails
+    with pytest.raises(DevstackError, match=r"pip install pgserver.*DATABASE_URL"):
+        await PostgresPart(database="unused", data_dir=tmp_path).start()
+
+
 def _cli_env() -> dict[str, str]:
     # The CLI must start its own broker and S3, whatever the developer's shell exports.
     env = {k: v for k, v in os.environ.items() if k not in ENDPOINT_VARS - {"DATABASE_URL"}}
@@ -308,8 +374,17 @@ def _cli_env() -> dict[str, str]:
 
 def _cli(*args: str) -> list[str]:
     # The shared stack's database (already there): the CLI does not drop what it creates.
-    return [sys.executable, "-m", "shared.devstack", *args[:1], "--database", DATABASE,
-            "--topics", TOPICS[0], *args[1:]]
+    return [
+        sys.executable,
+        "-m",
+        "shared.devstack",
+        *args[:1],
+        "--database",
+        DATABASE,
+        "--topics",
+        TOPICS[0],
+        *args[1:],
+    ]
 
 
 async def test_cli_exec_runs_the_command_with_endpoints_and_returns_its_exit_code(
@@ -318,7 +393,10 @@ async def test_cli_exec_runs_the_command_with_endpoints_and_returns_its_exit_cod
     script = "import os, sys; print(os.environ['KAFKA_BOOTSTRAP_SERVERS']); sys.exit(3)"
     proc = await asyncio.create_subprocess_exec(
         *_cli("exec", "--data-dir", str(tmp_path), "--", sys.executable, "-c", script),
-        cwd=REPO, env=_cli_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=REPO,
+        env=_cli_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 3, err.decode()
@@ -327,14 +405,24 @@ async def test_cli_exec_runs_the_command_with_endpoints_and_returns_its_exit_cod
     assert await _refuses_connections(int(bootstrap.rsplit(":", 1)[1]))
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(
+    ("signum", "given"),
+    [(signal.SIGINT, False), (signal.SIGTERM, True)],
+    ids=["ctrl-c-own-servers", "sigterm-given-endpoints"],
+)
 async def test_cli_up_publishes_endpoints_until_signalled(
-    stack: LocalStack, tmp_path: Path, signum: signal.Signals
+    stack: LocalStack, tmp_path: Path, signum: signal.Signals, given: bool
 ) -> None:
+    env = _cli_env()
+    if given:  # endpoints from the environment: nothing started, and nothing of theirs stopped
+        env.update(stack.endpoints.as_env())
     env_file = tmp_path / "stack.env"
     proc = await asyncio.create_subprocess_exec(
         *_cli("up", "--data-dir", str(tmp_path / "data"), "--env-file", str(env_file)),
-        cwd=REPO, env=_cli_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
     try:
@@ -352,4 +440,10 @@ async def test_cli_up_publishes_endpoints_until_signalled(
         code = await asyncio.wait_for(proc.wait(), 30)
     assert code == 0, (await proc.stderr.read()).decode()
     assert not env_file.exists()
-    assert await _refuses_connections(kafka_port)
+    if given:
+        assert values == stack.endpoints.as_env()
+        assert stack.broker is not None and stack.broker.running
+        assert stack.s3_server is not None and stack.s3_server.running
+    else:
+        assert values["KAFKA_BOOTSTRAP_SERVERS"] != stack.endpoints.kafka_bootstrap_servers
+        assert await _refuses_connections(kafka_port)

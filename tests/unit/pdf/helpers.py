@@ -7,26 +7,20 @@ tests do not depend on the project's own DataMatrix encoder.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-import pytest
 import zxingcpp
-from PIL import Image
 
 from render_service.rendering.model import BitMatrix, LabelItem
 from render_service.rendering.pdf import SheetTemplate
+from tests.support.readers import (  # re-exported for the sheet tests
+    decode_pdf_cells,
+)
 
-DPI = 300
 _DARK = bytes(1 if value < 128 else 0 for value in range(256))
 
-needs_pdf_tools = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("qpdf", "pdftoppm", "pdftotext")),
-    reason="needs Debian packages qpdf and poppler-utils",
-)
 
 
 def matrix_of(barcode: zxingcpp.Barcode) -> BitMatrix:
@@ -92,51 +86,11 @@ def awkward_items(count: int, *, start: int = 0) -> Iterator[LabelItem]:
         yield LabelItem(f"e{i}", gtins[i % len(gtins)], lot, expiry, serial)
 
 
-def qpdf_check(path: Path) -> None:
-    result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "No syntax or stream encoding errors found" in result.stdout, result.stdout
-
-
-def page_texts(path: Path) -> list[str]:
-    """pdftotext in content order, one string per page."""
-    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                         check=True).stdout.decode()
-    return out.split("\f")[:-1]
-
-
-def rasterize(path: Path, dpi: int = DPI) -> list[Image.Image]:
-    """Every page as a greyscale image, via poppler's pdftoppm (PGM files beside the PDF)."""
-    prefix = path.with_suffix("")
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(path), f"{prefix}-page"], check=True)
-    files = sorted(path.parent.glob(f"{prefix.name}-page-*.pgm"), key=lambda f: int(f.stem.rsplit("-", 1)[1]))
-    pages = []
-    for file in files:
-        with Image.open(file) as image:
-            pages.append(image.copy())
-        file.unlink()
-    return pages
-
-
-def cell_crop(page: Image.Image, template: SheetTemplate, slot: int, dpi: int = DPI) -> Image.Image:
-    x_mm, y_mm = template.cell_origin_mm(slot)
-    px = dpi / 25.4
-    box = (round(x_mm * px), round(y_mm * px), round((x_mm + template.label_width_mm) * px),
-           round((y_mm + template.label_height_mm) * px))
-    return page.crop(box)
-
-
 def decode_cells(path: Path, template: SheetTemplate, count: int,
                  formats: zxingcpp.BarcodeFormat) -> list[tuple[str, str]]:
-    """(text, symbology identifier) read from each of the first `count` cells, in order."""
-    found: list[tuple[str, str]] = []
-    for index, page in enumerate(rasterize(path)):
-        for slot in range(min(template.labels_per_page, count - index * template.labels_per_page)):
-            results = zxingcpp.read_barcodes(cell_crop(page, template, slot),
-                                             formats=zxingcpp.BarcodeFormats(formats))
-            assert len(results) == 1, f"label {index * template.labels_per_page + slot}: {results}"
-            found.append((results[0].text, results[0].symbology_identifier))
-    return found
+    """(text in GS1 HRI form, symbology identifier) of each of the first `count` cells."""
+    cells = decode_pdf_cells(path, template, count, formats, zxingcpp.TextMode.HRI)
+    return [(text, symbology) for symbology, text in cells]
 
 
 def expected_text(lines: Sequence[str]) -> str:

@@ -9,10 +9,10 @@ import zlib
 import pytest
 
 from render_service.rendering.model import BitMatrix
-from render_service.rendering.pdf import helvetica
 from render_service.rendering.pdf.content import mask_hex, symbol_ops, text_ops
 from render_service.rendering.pdf.syntax import literal_string
 from render_service.rendering.pdf.writer import PartWriter
+from shared.sheets import helvetica
 
 
 def test_mask_rows_are_packed_msb_first_and_padded() -> None:

@@ -12,10 +12,10 @@ from render_service.rendering.pdf import (
     LabelDoesNotFit,
     LayoutOptions,
     check_fit,
-    helvetica,
 )
-from render_service.rendering.pdf.layout import CellLayout
-from render_service.rendering.pdf.templates import PT_PER_MM
+from shared.sheets import helvetica
+from shared.sheets.layout import CellLayout
+from shared.sheets.templates import PT_PER_MM
 
 EPS = 1e-6
 

@@ -28,13 +28,15 @@ from render_service.rendering.pdf import (
     render_sheet_pdf,
     write_trailer,
 )
+from tests.support.readers import (
+    needs_pdf_tools,
+    qpdf_check,
+)
 from tests.unit.pdf.helpers import (
     awkward_items,
     decode_cells,
     gs1_datamatrix,
     hri_lines,
-    needs_pdf_tools,
-    qpdf_check,
 )
 
 TEMPLATE = BUILTIN_TEMPLATES["65up_38.1x21.2mm_a4"]

@@ -17,15 +17,19 @@ from render_service.rendering.pdf import (
     parse_template,
     render_sheet_pdf,
 )
+from tests.support.readers import (
+    needs_pdf_tools,
+    qpdf_check,
+)
+from tests.support.readers import (
+    pdf_page_texts as page_texts,
+)
 from tests.unit.pdf.helpers import (
     awkward_items,
     decode_cells,
     digital_link,
     gs1_datamatrix,
     hri_lines,
-    needs_pdf_tools,
-    page_texts,
-    qpdf_check,
     qr_code,
 )
 

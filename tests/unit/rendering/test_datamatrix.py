@@ -9,7 +9,7 @@ from render_service.rendering.symbols.datamatrix import encode_datamatrix
 from render_service.rendering.symbols.errors import SymbolEncodeError
 from shared.gs1 import GS1Data, digital_link_uri, element_string
 
-from .oracle import decode_png
+from tests.support.readers import decode_png
 
 TODAY = dt.date(2026, 11, 28)
 LOTS = ['A/B%C&D+E"F', "12345678901234567890", "ABCDEFGHIJKLMNOPQRST", "x", "(21)99", "!%&'()*+,-./:;<=>?_\""]

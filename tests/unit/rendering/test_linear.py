@@ -12,7 +12,7 @@ from render_service.rendering.symbols.errors import SymbolEncodeError
 from render_service.rendering.symbols.linear import encode_linear
 from shared.gs1 import GS, GS1Data
 
-from .oracle import decode_image, decode_png, needs_gs, needs_rsvg, rasterize_eps, rasterize_svg
+from tests.support.readers import decode_image, decode_png, needs_gs, needs_rsvg, rasterize_eps, rasterize_svg
 
 TODAY = dt.date(2026, 11, 28)
 UPC_GTIN = "00036000291452"  # fits every symbology

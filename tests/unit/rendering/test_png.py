@@ -11,7 +11,7 @@ from render_service.rendering.formats.png import encode_png, pixels_per_module
 from render_service.rendering.model import BitMatrix
 from render_service.rendering.symbols.datamatrix import encode_datamatrix
 
-from .oracle import decode_png
+from tests.support.readers import decode_png
 
 
 def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:

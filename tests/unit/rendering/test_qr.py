@@ -7,7 +7,7 @@ from render_service.rendering.formats.svg import matrix_svg
 from render_service.rendering.symbols.qr import encode_qr
 from shared.gs1 import GS1Data, digital_link_uri
 
-from .oracle import decode_image, decode_png, needs_rsvg, rasterize_svg
+from tests.support.readers import decode_image, decode_png, needs_rsvg, rasterize_svg
 
 URIS = [
     digital_link_uri(GS1Data.create(gtin="09506000134352")),

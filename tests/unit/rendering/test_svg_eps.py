@@ -11,7 +11,7 @@ from render_service.rendering.symbols.datamatrix import encode_datamatrix
 from render_service.rendering.symbols.linear import encode_linear
 from shared.gs1 import GS1Data, element_string, hri_lines
 
-from .oracle import decode_image, needs_rsvg, rasterize_svg
+from tests.support.readers import decode_image, needs_rsvg, rasterize_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 DATA = GS1Data.create(gtin="09506000134352", lot="<&>\"'()", serial="x_y")

@@ -1,0 +1,347 @@
+"""Streaming ZIP writer with bounded memory, deterministic bytes and assembly from parts.
+
+`zipfile` keeps a ZipInfo (~500 B) per entry until close. Here local headers and data go to the
+sink as entries arrive, and each entry leaves only a packed central-directory record (38 bytes +
+name) in a bytearray. Entries are bytes in memory, so CRC and sizes are known before the local
+header is written and no data descriptor is needed (except in `add_stream`).
+
+Parts: a chunk of a big job is written by `ZipStreamWriter` with `offset=0`; its `records()` blob
+is stored next to the part. The assembler concatenates parts, and a `CentralDirectoryWriter`
+(or the last writer's `finish(prior=...)`) writes every part's records shifted by the part's
+absolute start. Record blobs are plain bytes, so they can travel through S3 or a database.
+
+    # chunk k, on any replica (offsets relative to the part):
+    w = ZipStreamWriter(part.write, timestamp=job_time)
+    for label in labels:
+        for f in label.files:
+            w.add(f.name, f.data, compress=f.compress)
+    keep(part_bytes_k, w.records(), manifest_csv(rows_k, header=False))
+
+    # assembler, once every part is uploaded in order (start_k = sum of earlier part sizes):
+    tail = ZipStreamWriter(sink, timestamp=job_time, offset=total_parts_size)
+    tail.add_stream(MANIFEST_NAME, [manifest_header(), *fragments], compress=True)
+    tail.finish(prior=((records_k, start_k) for k in parts))  # may fetch blobs lazily
+
+The same timestamp gives byte-identical output, so a re-rendered part can replace the old one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import zlib
+from collections.abc import Callable, Iterable
+
+Sink = Callable[[bytes], object]
+
+STORED = 0
+DEFLATED = 8
+
+_U32 = 0xFFFFFFFF
+_U16 = 0xFFFF
+# Packed record: dos datetime, crc, compressed size, size, local header offset, method, flags,
+# name length; then the name bytes.
+_RECORD = struct.Struct("<IIQQQHHH")
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_EOCD = struct.Struct("<IHHHHIIH")
+_EOCD64 = struct.Struct("<IQHHIIQQQQ")
+_LOCATOR64 = struct.Struct("<IIQI")
+_DESCRIPTOR = struct.Struct("<IIII")
+_DESCRIPTOR64 = struct.Struct("<IIQQ")
+_FLAG_DESCRIPTOR = 0x0008
+_FLAG_UTF8 = 0x0800
+_EXTERNAL_ATTR = 0o100644 << 16  # regular file, rw-r--r--: sane permissions when unzipped on Unix
+_MADE_BY_UNIX = 3 << 8
+_FLUSH_BYTES = 1 << 16
+
+
+class ZipStreamError(ValueError):
+    """An entry or archive this writer cannot produce (bad name, size past what was declared)."""
+
+
+def dos_datetime(ts: dt.datetime) -> int:
+    """`ts` as the packed MS-DOS date (high 16 bits) and time (low 16 bits); clamped to 1980-2107."""
+    if ts.year < 1980:
+        ts = dt.datetime(1980, 1, 1)
+    elif ts.year > 2107:
+        ts = dt.datetime(2107, 12, 31, 23, 59, 58)
+    date = ((ts.year - 1980) << 9) | (ts.month << 5) | ts.day
+    time = (ts.hour << 11) | (ts.minute << 5) | (ts.second // 2)
+    return (date << 16) | time
+
+
+def _name_bytes(name: str) -> tuple[bytes, int]:
+    # No absolute paths, no empty / dot components (zip-slip, directory entries), no backslashes
+    # (a path separator on Windows) and no NUL.
+    if "\\" in name or "\x00" in name or any(part in ("", ".", "..") for part in name.split("/")):
+        raise ZipStreamError(f"unsafe ZIP entry name {name!r}")
+    if name.isascii():
+        return name.encode("ascii"), 0
+    return name.encode("utf-8"), _FLAG_UTF8
+
+
+def _zip64_extra(fields: list[int]) -> bytes:
+    return struct.pack(f"<HH{len(fields)}Q", 1, 8 * len(fields), *fields)
+
+
+class ZipStreamWriter:
+    """Write ZIP entries to `sink` as they come; keep only compact central-directory records.
+
+    `timestamp` is the modification time of every entry (pass the job's time, not now(), so a
+    re-render is byte-identical). `offset` is the absolute position of the first byte this writer
+    emits within the final archive (non-zero when it writes a later part or the archive tail).
+    """
+
+    def __init__(
+        self, sink: Sink, *, timestamp: dt.datetime, offset: int = 0, compresslevel: int = 6
+    ) -> None:
+        if offset < 0:
+            raise ValueError("offset must be >= 0")
+        self._sink = sink
+        self._dostime = dos_datetime(timestamp)
+        self._offset = offset
+        self._level = compresslevel
+        self._records = bytearray()
+        self._count = 0
+        self._finished = False
+
+    @property
+    def offset(self) -> int:
+        """Absolute archive position after the last byte written."""
+        return self._offset
+
+    @property
+    def entry_count(self) -> int:
+        return self._count
+
+    def records(self) -> bytes:
+        """This writer's central-directory records (absolute offsets), for `CentralDirectoryWriter`."""
+        return bytes(self._records)
+
+    def _write(self, data: bytes) -> None:
+        self._sink(data)
+        self._offset += len(data)
+
+    def _deflate(self, data: bytes) -> bytes:
+        # Raw deflate (wbits -15): ZIP stores the stream without zlib header or adler32.
+        co = zlib.compressobj(self._level, zlib.DEFLATED, -15)
+        return co.compress(data) + co.flush()
+
+    def add(self, name: str, data: bytes, *, compress: bool) -> None:
+        """Add one entry; deflated when `compress` and it actually gets smaller, else stored."""
+        self._check_open()
+        raw_name, flags = _name_bytes(name)
+        crc = zlib.crc32(data)
+        payload, method = data, STORED
+        if compress and data:
+            packed = self._deflate(data)
+            if len(packed) < len(data):
+                payload, method = packed, DEFLATED
+        size, csize = len(data), len(payload)
+        header_offset = self._offset
+        extra = b""
+        version = 20
+        if size >= _U32 or csize >= _U32:
+            extra, version = _zip64_extra([size, csize]), 45
+        self._write(
+            _LOCAL.pack(
+                0x04034B50,
+                version,
+                flags,
+                method,
+                self._dostime & _U16,
+                self._dostime >> 16,
+                crc,
+                _U32 if extra else csize,
+                _U32 if extra else size,
+                len(raw_name),
+                len(extra),
+            )
+            + raw_name
+            + extra
+        )
+        self._write(payload)
+        self._remember(raw_name, flags, method, crc, csize, size, header_offset)
+
+    def add_stream(self, name: str, chunks: Iterable[bytes], *, compress: bool, zip64: bool = False) -> None:
+        """Add an entry whose data arrives in pieces (e.g. manifest.csv assembled from parts).
+
+        Size and CRC are unknown up front, so this entry carries a data descriptor. Pass
+        `zip64=True` if it may reach 4 GiB; otherwise that raises `ZipStreamError` at the end.
+        """
+        self._check_open()
+        raw_name, flags = _name_bytes(name)
+        flags |= _FLAG_DESCRIPTOR
+        method = DEFLATED if compress else STORED
+        header_offset = self._offset
+        extra = _zip64_extra([0, 0]) if zip64 else b""
+        self._write(
+            _LOCAL.pack(
+                0x04034B50,
+                45 if zip64 else 20,
+                flags,
+                method,
+                self._dostime & _U16,
+                self._dostime >> 16,
+                0,
+                0,
+                0,
+                len(raw_name),
+                len(extra),
+            )
+            + raw_name
+            + extra
+        )
+        crc = size = csize = 0
+        co = zlib.compressobj(self._level, zlib.DEFLATED, -15) if compress else None
+        for chunk in chunks:
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+            out = co.compress(chunk) if co is not None else chunk
+            if out:
+                csize += len(out)
+                self._write(out)
+        if co is not None:
+            tail = co.flush()
+            csize += len(tail)
+            self._write(tail)
+        if zip64:
+            self._write(_DESCRIPTOR64.pack(0x08074B50, crc, csize, size))
+        elif size >= _U32 or csize >= _U32:
+            raise ZipStreamError(f"{name!r} reached 4 GiB; add it with zip64=True")
+        else:
+            self._write(_DESCRIPTOR.pack(0x08074B50, crc, csize, size))
+        self._remember(raw_name, flags, method, crc, csize, size, header_offset)
+
+    def _remember(
+        self, raw_name: bytes, flags: int, method: int, crc: int, csize: int, size: int, at: int
+    ) -> None:
+        self._records += _RECORD.pack(self._dostime, crc, csize, size, at, method, flags, len(raw_name))
+        self._records += raw_name
+        self._count += 1
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise ZipStreamError("archive already finished")
+
+    def finish(self, prior: Iterable[tuple[bytes, int]] = ()) -> int:
+        """Write the central directory and end records; return the archive's total size.
+
+        `prior` holds (records blob, delta) of parts written before this writer's first byte, in
+        archive order; each blob's offsets are shifted by its delta (the part's absolute start
+        when the part was written with `offset=0`).
+        """
+        self._check_open()
+        self._finished = True
+        cd = CentralDirectoryWriter(self._sink, offset=self._offset)
+        for blob, delta in prior:
+            cd.add_records(blob, delta=delta)
+        cd.add_records(self._records)
+        self._offset = cd.finish()
+        return self._offset
+
+
+def iter_records(blob: bytes | bytearray) -> Iterable[tuple[str, int, int, int, int]]:
+    """Decode a records blob to (name, crc, compressed size, size, offset); for tests and tools."""
+    view = memoryview(blob)
+    pos = 0
+    while pos < len(view):
+        _, crc, csize, size, offset, _, flags, nlen = _RECORD.unpack_from(view, pos)
+        pos += _RECORD.size
+        raw = bytes(view[pos : pos + nlen])
+        pos += nlen
+        yield raw.decode("utf-8" if flags & _FLAG_UTF8 else "ascii"), crc, csize, size, offset
+
+
+class CentralDirectoryWriter:
+    """Writes central-directory entries from record blobs, then the (zip64) end records.
+
+    Blobs can be fed one part at a time (e.g. as each is fetched), so memory stays at one blob.
+    `offset` is the absolute position where the central directory starts.
+    """
+
+    def __init__(self, sink: Sink, *, offset: int) -> None:
+        self._sink = sink
+        self._start = offset
+        self._offset = offset
+        self._count = 0
+        self._buffer = bytearray()
+        self._done = False
+
+    def add_records(self, blob: bytes | bytearray | memoryview, *, delta: int = 0) -> None:
+        if self._done:
+            raise ZipStreamError("central directory already finished")
+        view = memoryview(blob)
+        pos = 0
+        buf = self._buffer
+        while pos < len(view):
+            dostime, crc, csize, size, at, method, flags, nlen = _RECORD.unpack_from(view, pos)
+            pos += _RECORD.size
+            raw_name = view[pos : pos + nlen]
+            pos += nlen
+            at += delta
+            wide = [v for v in (size, csize, at) if v >= _U32]
+            extra = _zip64_extra(wide) if wide else b""
+            version = 45 if wide else 20
+            buf += _CENTRAL.pack(
+                0x02014B50,
+                _MADE_BY_UNIX | version,
+                version,
+                flags,
+                method,
+                dostime & _U16,
+                dostime >> 16,
+                crc,
+                min(csize, _U32),
+                min(size, _U32),
+                nlen,
+                len(extra),
+                0,
+                0,
+                0,
+                _EXTERNAL_ATTR,
+                min(at, _U32),
+            )
+            buf += raw_name
+            buf += extra
+            self._count += 1
+            if len(buf) >= _FLUSH_BYTES:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            data = bytes(self._buffer)
+            self._buffer.clear()
+            self._sink(data)
+            self._offset += len(data)
+
+    def finish(self) -> int:
+        """Write the end records; return the archive's total size (absolute end offset)."""
+        if self._done:
+            raise ZipStreamError("central directory already finished")
+        self._done = True
+        self._flush()
+        cd_size = self._offset - self._start
+        count = self._count
+        tail = b""
+        # 0xFFFF / 0xFFFFFFFF are "see zip64" markers, so reaching them already needs zip64.
+        if count >= _U16 or cd_size >= _U32 or self._start >= _U32:
+            eocd64_at = self._offset
+            tail += _EOCD64.pack(
+                0x06064B50, 44, _MADE_BY_UNIX | 45, 45, 0, 0, count, count, cd_size, self._start
+            )
+            tail += _LOCATOR64.pack(0x07064B50, 0, eocd64_at, 1)
+        tail += _EOCD.pack(
+            0x06054B50,
+            0,
+            0,
+            min(count, _U16),
+            min(count, _U16),
+            min(cd_size, _U32),
+            min(self._start, _U32),
+            0,
+        )
+        self._sink(tail)
+        self._offset += len(tail)
+        return self._offset
