@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+from dataclasses import dataclass
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import asyncpg
 import orjson
 from aiohttp import web
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 
 from render_service.chunk_worker import ChunkWorker
 from render_service.emitter import EventEmitter
@@ -67,20 +69,39 @@ async def _executor(app: web.Application) -> AsyncIterator[None]:
     yield
     executor.shutdown(wait=True, cancel_futures=True)
 
-def _consumer_ctx(
-    name: str, topic: Callable[[RenderSettings], str], group: Callable[[RenderSettings], str],
-    handler: Callable[[web.Application], Handler],
-) -> Callable[[web.Application], AsyncIterator[None]]:
+@dataclass(frozen=True)
+class _LoopSpec:
+    name: str
+    topic: Callable[[RenderSettings], str]
+    group: Callable[[RenderSettings], str]
+    handler: Callable[[web.Application], Handler]
+    concurrency: Callable[[RenderSettings], int] = lambda _: 1
+
+
+def _consumer_ctx(spec: _LoopSpec) -> Callable[[web.Application], AsyncIterator[None]]:
+    name = spec.name
+
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
-        consumer = make_consumer(settings, topic(settings), group_id=group(settings))
+        concurrency = spec.concurrency(settings)
+        consumer = make_consumer(
+            settings,
+            spec.topic(settings),
+            group_id=spec.group(settings),
+            # Round robin deals a topic's partitions out alternately, so a job's consecutive
+            # chunks (on consecutive partitions) land on different replicas.
+            partition_assignment_strategy=(RoundRobinPartitionAssignor,),
+            max_partition_fetch_bytes=64 * 1024,  # tasks are small: don't hoard a partition's backlog
+        )
         await consumer.start()
         loop = ConsumerLoop(
             consumer=consumer,
-            handler=handler(app),
+            handler=spec.handler(app),
             producer=app[PRODUCER],
             dlq_topic=settings.topic_dlq,
             name=name,
+            concurrency=concurrency,
+            max_records=max(concurrency, 1) * 4,
         )
         task = asyncio.create_task(loop.run(), name=name)
         app[LOOPS][name] = task
@@ -99,6 +120,8 @@ def _consumer_ctx(
 def _request_handler(app: web.Application) -> Handler:
     settings = app[SETTINGS]
     return RequestHandler(
+        chunk_worker=_make_chunk_worker(app),
+        inline_max_items=settings.render_inline_max_items,
         pool=app[DB_POOL],
         emitter=app[EMITTER],
         producer=app[PRODUCER],
@@ -110,6 +133,10 @@ def _request_handler(app: web.Application) -> Handler:
     ).handle
 
 def _chunk_worker(app: web.Application) -> Handler:
+    return _make_chunk_worker(app).handle
+
+
+def _make_chunk_worker(app: web.Application) -> ChunkWorker:
     settings = app[SETTINGS]
     return ChunkWorker(
         pool=app[DB_POOL],
@@ -122,7 +149,8 @@ def _chunk_worker(app: web.Application) -> Handler:
         batches_in_flight=settings.render_batches_in_flight,
         part_bytes=settings.render_upload_part_bytes,
         progress_interval=settings.render_progress_interval_seconds,
-    ).handle
+        assembly_lease=settings.render_assembly_lease_seconds,
+    )
 
 routes = web.RouteTableDef()
 
@@ -157,8 +185,10 @@ def create_app(settings: RenderSettings | None = None) -> web.Application:
         _producer,
         _s3,
         _executor,
-        _consumer_ctx("planner", lambda s: s.topic_requested, lambda s: s.render_planner_group_id, _request_handler),
-        _consumer_ctx("chunks", lambda s: s.topic_chunks, lambda s: s.render_worker_group_id, _chunk_worker),
+        _consumer_ctx(_LoopSpec("planner", lambda s: s.topic_requested, lambda s: s.render_planner_group_id,
+                                _request_handler)),
+        _consumer_ctx(_LoopSpec("chunks", lambda s: s.topic_chunks, lambda s: s.render_worker_group_id,
+                                _chunk_worker, lambda s: s.render_chunks_in_flight)),
     ])
     app.add_routes(routes)
     return app

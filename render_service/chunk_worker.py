@@ -1,22 +1,27 @@
-"""Entry point for chunk tasks: render one chunk of a planned job, then finish the job if it was the
-last one (DESIGN §5). Any replica takes any chunk; doing a chunk twice leaves the same result."""
+"""Entry point for chunk tasks: render one chunk of a planned job; whoever finishes the last chunk
+assembles the artifact (DESIGN §5). Any replica takes any chunk; doing a chunk twice overwrites the
+same objects, and progress counts finished chunks, so nothing is counted or stored twice."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from typing import Any
 
 import asyncpg
+import orjson
 
 from render_service.adapters import jobs_repo
 from render_service.adapters.artifact_store import S3StreamUpload
-from render_service.adapters.object_cleanup import delete_job_objects
-from render_service.artifacts import ArtifactPlan, artifact_plan
+from render_service.adapters.object_cleanup import delete_job_objects, delete_prefix
+from render_service.artifacts import artifact_plan
+from render_service.assembly import assemble
 from render_service.emitter import EventEmitter
-from render_service.pipeline import RenderPipeline, RenderFailure
+from render_service.parts import part_keys, part_prefix
+from render_service.pipeline import RenderFailure, RenderPipeline
 from render_service.terminal import reemit_terminal
 from shared import events
 from shared.consumer import Record
@@ -24,9 +29,11 @@ from shared.s3 import content_disposition
 
 log = logging.getLogger(__name__)
 
+LIVE = ("rendering", "assembling")
 
-class JobCancelled(Exception):
-    """The job became final (cancelled) while this chunk was rendering."""
+
+class JobStopped(Exception):
+    """The job became final (cancelled or failed elsewhere) while this worker was on it."""
 
 
 class ChunkWorker:
@@ -43,14 +50,14 @@ class ChunkWorker:
         batches_in_flight: int,
         part_bytes: int,
         progress_interval: float,
+        assembly_lease: float,
     ) -> None:
+        self._assembly_lease = assembly_lease
         self._pool = pool
         self._s3 = s3
         self._bucket = bucket
         self._emitter = emitter
-        self._pipeline = RenderPipeline(
-            executor=executor, batch_size=batch_size, batches_in_flight=batches_in_flight
-        )
+        self._pipeline = RenderPipeline(executor=executor, batch_size=batch_size, batches_in_flight=batches_in_flight)
         self._instance_id = instance_id
         self._part_bytes = part_bytes
         self._progress_interval = progress_interval
@@ -60,109 +67,134 @@ class ChunkWorker:
         task = events.parse_data(event)
         if not isinstance(task, events.ChunkTask):
             raise events.InvalidMessage(f"unexpected event type {event.type!r} on the chunks topic")
-        job = await jobs_repo.get_job(self._pool, task.job_id)
+        await self.run_chunk(task.job_id, task.chunk_index)
+
+    async def run_chunk(self, job_id: str, chunk_index: int) -> None:
+        """Render the chunk unless done, then finish the job if nothing is left (also used inline
+        by the planner for small jobs)."""
+        job = await jobs_repo.get_job(self._pool, job_id)
         if job is None:
-            raise events.InvalidMessage(f"chunk task for unknown job {task.job_id}")
-        if job["status"] in ("completed", "failed"):
+            raise events.InvalidMessage(f"chunk task for unknown job {job_id}")
+        if job["status"] not in LIVE:
             await reemit_terminal(self._emitter, job)
             return
-        chunk = await jobs_repo.get_chunk(self._pool, task.job_id, task.chunk_index)
+        chunk = await jobs_repo.get_chunk(self._pool, job_id, chunk_index)
         if chunk is None:
-            raise events.InvalidMessage(f"job {task.job_id} has no chunk {task.chunk_index}")
-        if chunk["status"] == "done":
-            return
-        if job["chunk_count"] != 1:
-            # Multi-chunk assembly arrives with the fan-out work; until then planning makes one chunk.
-            await self._fail(job, "multi-chunk jobs are not supported by this version")
-            return
-        await self._render_single(job, chunk)
+            raise events.InvalidMessage(f"job {job_id} has no chunk {chunk_index}")
+        extra = {"job_id": job_id, "organization_id": str(job["organization_id"]), "chunk": chunk_index}
+        try:
+            if chunk["status"] == "pending":
+                started = time.monotonic()
+                size = await self._render(job, chunk)
+                if size is None:
+                    return
+                items = chunk["end_seq"] - chunk["first_seq"]
+                log.info("chunk rendered by %s: %d items in %.2fs, %d bytes", self._instance_id, items,
+                         time.monotonic() - started, size, extra=extra)
+            if job["chunk_count"] > 1 and await jobs_repo.claim_assembly(
+                self._pool, job_id, lease_seconds=self._assembly_lease
+            ):
+                await self._assemble(job)
+        except RenderFailure as exc:
+            await self._fail(job, str(exc))
+        except JobStopped:
+            await self._discard(job)
 
-    async def _render_single(self, job: asyncpg.Record, chunk: asyncpg.Record) -> None:
-        """Small-job fast path: the only chunk writes the final artifact directly."""
-        job_id = job["job_id"]
-        plan: ArtifactPlan = artifact_plan(job)
-        log_extra = {"job_id": job_id, "organization_id": str(job["organization_id"])}
-        upload = S3StreamUpload(
-            self._s3,
-            bucket=self._bucket,
-            key=plan.key,
-            part_bytes=self._part_bytes,
-            content_type=plan.content_type,
-            content_disposition=content_disposition(plan.filename),
-        )
-        total = job["total_items"]
-        last_progress = time.monotonic()
-
-        async def on_progress(done: int) -> None:
-            nonlocal last_progress
-            await upload.pump()
-            now = time.monotonic()
-            if now - last_progress >= self._progress_interval:
-                last_progress = now
-                # A cancel is noticed within one tick: rendering stops within seconds.
-                if await jobs_repo.job_status(self._pool, job_id) != "rendering":
-                    raise JobCancelled(job_id)
-                await self._emitter.progress(job_id, done, total)
-
-        started = time.monotonic()
+    async def _render(self, job: asyncpg.Record, chunk: asyncpg.Record) -> int | None:
+        """Render into the final artifact (one-chunk job) or the chunk's part; None if it was done meanwhile."""
+        whole = job["chunk_count"] == 1
+        plan = artifact_plan(job)
+        keys = part_keys(job["organization_id"], job["job_id"], chunk["chunk_index"])
+        upload = self._upload(plan.key if whole else keys.data, plan.content_type if whole else "application/octet-stream",
+                              content_disposition(plan.filename) if whole else None)
+        on_progress = self._progress_reporter(job, chunk, upload.pump)
         try:
             async with self._pool.acquire() as conn:
-                await self._pipeline.render(
-                    conn, job=job, chunk=chunk, plan=plan, sink=upload, on_progress=on_progress
-                )
+                sidecar = await self._pipeline.render(conn, job=job, chunk=chunk, sink=upload,
+                                                      on_progress=on_progress, whole=whole)
             await upload.finish()
-        except RenderFailure as exc:
-            await upload.abort()
-            await self._fail(job, str(exc))
-            return
-        except JobCancelled:
-            await upload.abort()
-            await self._discard(job)
-            return
         except BaseException:
             await asyncio.shield(upload.abort())
             raise
-        await jobs_repo.mark_chunk_done(
-            self._pool,
-            job_id=job_id,
-            chunk_index=chunk["chunk_index"],
-            part_key=plan.key,
-            part_size=upload.size,
-            rendered_by=self._instance_id,
+        if sidecar is not None:
+            await self._put(keys.records, sidecar.records)
+            await self._put(keys.manifest, sidecar.manifest)
+            await self._put(keys.pdf_parts, orjson.dumps([p.to_json() for p in sidecar.pdf_parts]))
+        marked = await jobs_repo.mark_chunk_done(
+            self._pool, job_id=job["job_id"], chunk_index=chunk["chunk_index"],
+            part_key=plan.key if whole else keys.data, part_size=upload.size, rendered_by=self._instance_id,
         )
+        if whole:
+            await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
+        elif marked:
+            done = await jobs_repo.done_item_count(self._pool, job["job_id"])
+            await self._emitter.progress(job["job_id"], done, job["total_items"])
+        return upload.size
+
+    def _progress_reporter(
+        self, job: Mapping[str, Any], chunk: Mapping[str, Any], pump: Callable[[], Awaitable[None]]
+    ) -> Callable[[int], Awaitable[None]]:
+        """Ships full upload parts; at most every `progress_interval` checks the job is still live
+        (a cancel stops rendering within one tick) and reports finished chunks + this one's share."""
+        last = time.monotonic()
+
+        async def on_progress(done_here: int) -> None:
+            nonlocal last
+            await pump()
+            if time.monotonic() - last < self._progress_interval:
+                return
+            last = time.monotonic()
+            if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
+                raise JobStopped(job["job_id"])
+            done_before = 0 if job["chunk_count"] == 1 else await jobs_repo.done_item_count(self._pool, job["job_id"])
+            await self._emitter.progress(job["job_id"], done_before + done_here, job["total_items"])
+
+        return on_progress
+
+    async def _assemble(self, job: asyncpg.Record) -> None:
+        plan = artifact_plan(job)
+        upload = self._upload(plan.key, plan.content_type, content_disposition(plan.filename))
+        started = time.monotonic()
+        try:
+            chunks = await jobs_repo.chunks_of(self._pool, job["job_id"])
+            await assemble(self._s3, bucket=self._bucket, job=job, chunks=chunks, into=upload)
+            await upload.finish()
+        except BaseException:
+            await asyncio.shield(upload.abort())
+            raise
+        log.info("assembled %d parts in %.2fs, %d bytes", job["chunk_count"], time.monotonic() - started,
+                 upload.size, extra={"job_id": job["job_id"]})
+        await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
+        await delete_prefix(self._s3, bucket=self._bucket, prefix=part_prefix(job["organization_id"], job["job_id"]))
+
+    async def _complete(self, job: asyncpg.Record, *, key: str, size: int, sha256: str) -> None:
+        plan = artifact_plan(job)
         async with self._pool.acquire() as conn:
             completed = await jobs_repo.complete_job(
-                conn,
-                job_id=job_id,
-                artifact_key=plan.key,
-                output_filename=plan.filename,
-                file_size_bytes=upload.size,
-                content_type=plan.content_type,
-                sha256=upload.sha256,
+                conn, job_id=job["job_id"], artifact_key=key, output_filename=plan.filename,
+                file_size_bytes=size, content_type=plan.content_type, sha256=sha256,
             )
         if not completed:  # cancelled while the last bytes went up
-            await self._discard(job)
-            return
-        final = await jobs_repo.get_job(self._pool, job_id)
-        assert final is not None
-        await reemit_terminal(self._emitter, final)
-        elapsed = time.monotonic() - started
-        log.info(
-            "job completed: %d items in %.2fs (%.0f/s), %d bytes",
-            total, elapsed, total / elapsed if elapsed else 0.0, upload.size, extra=log_extra,
-        )
-
-    async def _discard(self, job: asyncpg.Record) -> None:
-        await delete_job_objects(
-            self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=job["job_id"]
-        )
+            raise JobStopped(job["job_id"])
         final = await jobs_repo.get_job(self._pool, job["job_id"])
         assert final is not None
         await reemit_terminal(self._emitter, final)
-        log.info("stopped rendering: job is %s", final["status"], extra={"job_id": job["job_id"]})
+
+    def _upload(self, key: str, content_type: str, disposition: str | None) -> S3StreamUpload:
+        return S3StreamUpload(self._s3, bucket=self._bucket, key=key, part_bytes=self._part_bytes,
+                              content_type=content_type, content_disposition=disposition)
+
+    async def _put(self, key: str, data: bytes) -> None:
+        await self._s3.put_object(Bucket=self._bucket, Key=key, Body=data)
+
+    async def _discard(self, job: asyncpg.Record) -> None:
+        """Leave nothing of a stopped job behind, and say again how it ended."""
+        await delete_job_objects(self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=job["job_id"])
+        final = await jobs_repo.get_job(self._pool, job["job_id"])
+        assert final is not None
+        await reemit_terminal(self._emitter, final)
+        log.info("stopped: job is %s", final["status"], extra={"job_id": job["job_id"]})
 
     async def _fail(self, job: asyncpg.Record, error: str) -> None:
         await jobs_repo.fail_job(self._pool, job_id=job["job_id"], error=error)
-        final = await jobs_repo.get_job(self._pool, job["job_id"])
-        assert final is not None
-        await reemit_terminal(self._emitter, final)
+        await self._discard(job)

@@ -12,13 +12,13 @@ import asyncio
 import datetime as dt
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from concurrent.futures import Executor
 from typing import Any, Protocol
 
 import asyncpg
 
 from render_service.adapters import jobs_repo
-from render_service.artifacts import ArtifactPlan
 from render_service.rendering.batch import LabelDataError, RenderedLabel, RenderSpec, render_batch
 from render_service.rendering.entries import MANIFEST_NAME, manifest_csv, manifest_header
 from render_service.rendering.model import LabelItem
@@ -38,23 +38,37 @@ class Sink(Protocol):
 ProgressCallback = Callable[[int], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class PartSidecar:
+    """What assembly needs besides a part's bytes: ZIP records and manifest rows, or PDF parts."""
+
+    records: bytes = b""
+    manifest: bytes = b""
+    pdf_parts: tuple[PartInfo, ...] = ()
+
+
 class _Archive(Protocol):
-    """One output kind: what a pool task computes, and how its results become archive bytes."""
+    """One output kind: what a pool task computes, and how its results become archive bytes.
+
+    `whole=True` writes a complete artifact (a one-chunk job); otherwise the chunk's part, whose
+    `finish` returns the sidecar assembly needs.
+    """
 
     def batch_size(self, target: int) -> int: ...
     def submit(self, loop: asyncio.AbstractEventLoop, executor: Executor, items: Sequence[LabelItem],
                first_index: int) -> asyncio.Future[Any]: ...
     def add(self, result: Any) -> int: ...
-    def finish(self) -> None: ...
+    def finish(self) -> PartSidecar | None: ...
 
 
 class ZipArchive:
     """Symbol files plus `manifest.csv`: PNG entries stored, text formats deflated."""
 
-    def __init__(self, sink: Sink, spec: RenderSpec, timestamp: dt.datetime) -> None:
+    def __init__(self, sink: Sink, spec: RenderSpec, timestamp: dt.datetime, *, whole: bool) -> None:
         self._spec = spec
+        self._whole = whole
         self._writer = ZipStreamWriter(sink.write, timestamp=timestamp)
-        self._manifest = bytearray(manifest_header())
+        self._manifest = bytearray(manifest_header() if whole else b"")
 
     def batch_size(self, target: int) -> int:
         return target
@@ -70,19 +84,24 @@ class ZipArchive:
         self._manifest += manifest_csv([row for label in result for row in label.manifest_rows], header=False)
         return len(result)
 
-    def finish(self) -> None:
+    def finish(self) -> PartSidecar | None:
+        if not self._whole:
+            return PartSidecar(records=self._writer.records(), manifest=bytes(self._manifest))
         self._writer.add(MANIFEST_NAME, bytes(self._manifest), compress=True)
         self._writer.finish()
+        return None
 
 
 class PdfArchive:
     """Sheet pages written as page-aligned parts, then one page tree, xref and trailer."""
 
-    def __init__(self, sink: Sink, spec: SheetSpec) -> None:
+    def __init__(self, sink: Sink, spec: SheetSpec, *, whole: bool) -> None:
         self._sink = sink
         self._spec = spec
+        self._whole = whole
         self._parts: list[PartInfo] = []
-        sink.write(HEADER)
+        if whole:
+            sink.write(HEADER)
 
     def batch_size(self, target: int) -> int:
         return self._spec.batch_size(target)
@@ -97,18 +116,23 @@ class PdfArchive:
         self._parts.append(part)
         return part.label_count
 
-    def finish(self) -> None:
+    def finish(self) -> PartSidecar | None:
+        if not self._whole:
+            return PartSidecar(pdf_parts=tuple(self._parts))
         if not self._parts:
-            raise RenderFailure("no labels to print: a sheet PDF needs at least one entity")
+            raise RenderFailure("no labels to print: the filters matched no active entity")
         write_trailer(self._parts, self._sink)
+        return None
 
 
-def open_archive(plan: ArtifactPlan, request: Mapping[str, Any], sink: Sink, timestamp: dt.datetime) -> _Archive:
+def open_archive(
+    request: Mapping[str, Any], sink: Sink, timestamp: dt.datetime, *, whole: bool
+) -> _Archive:
     try:
-        if plan.is_pdf:
-            return PdfArchive(sink, SheetSpec.from_job(request.get("asset_config")))
+        if request["export_type"] == "sheet_pdf":
+            return PdfArchive(sink, SheetSpec.from_job(request.get("asset_config")), whole=whole)
         spec = RenderSpec.from_job(request["export_type"], request["file_format"], request.get("asset_config"))
-        return ZipArchive(sink, spec, timestamp)
+        return ZipArchive(sink, spec, timestamp, whole=whole)
     except ValueError as exc:
         raise RenderFailure(str(exc)) from None
 
@@ -125,11 +149,12 @@ class RenderPipeline:
         *,
         job: Mapping[str, Any],
         chunk: Mapping[str, Any],
-        plan: ArtifactPlan,
         sink: Sink,
         on_progress: ProgressCallback,
-    ) -> None:
-        archive = open_archive(plan, job["request"], sink, job["planned_at"])
+        whole: bool,
+    ) -> PartSidecar | None:
+        """Render the chunk into `sink`: the whole artifact, or (`whole=False`) the chunk's part."""
+        archive = open_archive(job["request"], sink, job["planned_at"], whole=whole)
         loop = asyncio.get_running_loop()
         pending: deque[asyncio.Future[Any]] = deque()
         done = 0
@@ -157,4 +182,4 @@ class RenderPipeline:
         finally:
             for future in pending:
                 future.cancel()
-        archive.finish()
+        return archive.finish()

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from shared.export_request import ExportSpec
+from shared.sheets.templates import DEFAULT_TEMPLATE_NAME, parse_template
 
 # Per scope: the entity table alias, and the FROM clause that reaches product and lot.
 _FROM = {
@@ -64,8 +65,19 @@ def snapshot_query(spec: ExportSpec, organization_id: uuid.UUID) -> tuple[str, l
     return sql, args
 
 
-def chunk_bounds(total: int, chunk_size: int) -> list[tuple[int, int]]:
-    """[first, end) item ranges; an empty job is still one (empty) chunk, so it completes the same way."""
+def chunk_bounds(total: int, chunk_size: int, *, align: int = 1) -> list[tuple[int, int]]:
+    """[first, end) item ranges; an empty job is still one (empty) chunk, so it completes the same way.
+
+    `align`: chunk starts fall on multiples of it (a sheet PDF's labels per page: only the last
+    part of a document may end mid-page).
+    """
     if total == 0:
         return [(0, 0)]
-    return [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)]
+    size = max(align, chunk_size - chunk_size % align)
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def chunk_alignment(spec: ExportSpec) -> int:
+    if spec.export_type != "sheet_pdf":
+        return 1
+    return parse_template(spec.asset_config.sheet_template or DEFAULT_TEMPLATE_NAME).labels_per_page

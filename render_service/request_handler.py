@@ -9,6 +9,7 @@ are simply published again.
 from __future__ import annotations
 
 import logging
+import zlib
 from typing import Any
 
 import asyncpg
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 
 from render_service.adapters import jobs_repo
 from render_service.adapters.object_cleanup import delete_job_objects
+from render_service.chunk_worker import ChunkWorker
 from render_service.emitter import EventEmitter
 from render_service.terminal import reemit_terminal
 from shared import events
@@ -39,7 +41,11 @@ class RequestHandler:
         chunk_size: int,
         s3: Any,
         bucket: str,
+        chunk_worker: ChunkWorker,
+        inline_max_items: int,
     ) -> None:
+        self._chunk_worker = chunk_worker
+        self._inline_max_items = inline_max_items
         self._s3 = s3
         self._bucket = bucket
         self._pool = pool
@@ -95,19 +101,26 @@ class RequestHandler:
             await reemit_terminal(self._emitter, existing)
             return
         await self._emitter.started(job_id, existing["total_items"])
-        await self._hand_out_chunks(job_id, existing["chunk_count"])
+        if existing["chunk_count"] == 1 and existing["total_items"] <= self._inline_max_items:
+            # Small jobs skip the fan-out: no second hop through Kafka, no queue behind big chunks.
+            await self._chunk_worker.run_chunk(job_id, 0)
+        else:
+            await self._hand_out_chunks(job_id, existing["chunk_count"])
 
     async def _hand_out_chunks(self, job_id: str, chunk_count: int) -> None:
         producer = await self._producer.get()
-        pending = await jobs_repo.pending_chunks(self._pool, job_id)
-        for index in pending:
+        partitions = sorted(await producer.partitions_for(self._chunks_topic))
+        # Consecutive chunks go to consecutive partitions (from a per-job start), so one job's
+        # chunks reach every partition — and with round-robin assignment every replica (DESIGN §5).
+        start = zlib.crc32(job_id.encode())
+        for index in await jobs_repo.pending_chunks(self._pool, job_id):
             task = events.ChunkTask(job_id=job_id, chunk_index=index, chunk_count=chunk_count)
             event = events.make_event(task, source=self._source, event_id=f"{job_id}:{index}")
-            # Keyed by job and chunk, so one job's chunks spread over every partition (DESIGN §5).
             await producer.send(
                 self._chunks_topic,
                 value=events.encode(event),
-                key=f"{job_id}:{index}".encode(),
+                key=job_id.encode(),
+                partition=partitions[(start + index) % len(partitions)],
                 headers=[events.CONTENT_TYPE_HEADER],
             )
         await producer.flush()

@@ -17,12 +17,18 @@ class RenderSettings(CommonSettings):
     render_planner_group_id: str = "label-export-render-planner"
     render_worker_group_id: str = "label-export-render-worker"
     # Items per chunk: one chunk is one unit of work any replica can take (DESIGN §5).
-    render_chunk_size: int = Field(default=50_000, ge=1)
+    render_chunk_size: int = Field(default=20_000, ge=1)
+    # Jobs of at most this many items render right in the planner: no fan-out hop (small-job latency).
+    render_inline_max_items: int = Field(default=5_000, ge=0)
+    # Chunks one replica renders at once (one per owned partition, up to this many).
+    render_chunks_in_flight: int = Field(default=2, ge=1, le=32)
     # Items per process-pool task; DESIGN §4 measured 100–500 as the sweet spot.
     render_batch_size: int = Field(default=250, ge=1, le=10_000)
     render_batches_in_flight: int = Field(default=4, ge=1, le=64)
     render_pool_size: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     render_progress_interval_seconds: float = Field(default=0.5, gt=0)
+    # How long an assembler owns a job before another replica may take over (it died).
+    render_assembly_lease_seconds: float = Field(default=300, gt=0)
     # S3 multipart part size; S3 requires ≥ 5 MiB for every part but the last.
     render_upload_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
 

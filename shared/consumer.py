@@ -6,8 +6,10 @@
   without limit, since dropping them would lose a job; anything else `max_attempts` times, then DLQ.
 - While a handler runs, the partitions are paused and the loop keeps calling `getmany`, so a long
   render never exceeds `max_poll_interval_ms` (invariant 6).
-- `stop()` lets the record in hand finish, commits, and returns (invariant 7); the caller then stops
-  the consumer, which leaves the group.
+- `stop()` lets the records in hand finish, commits, and returns (invariant 7); the caller then
+  stops the consumer, which leaves the group.
+- Records of different partitions are handled concurrently, up to `concurrency` partitions at
+  once; within a partition they stay in order.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class ConsumerLoop:
         name: str,
         max_attempts: int = 5,
         max_records: int = 50,
+        concurrency: int = 1,
         is_transient: Callable[[BaseException], bool] | None = None,
     ) -> None:
         self._consumer = consumer
@@ -59,6 +62,7 @@ class ConsumerLoop:
         self._name = name
         self._max_attempts = max_attempts
         self._max_records = max_records
+        self._concurrency = concurrency
         self._is_transient = is_transient or (lambda exc: isinstance(exc, TRANSIENT_ERRORS))
         self._stopping = asyncio.Event()
 
@@ -88,13 +92,19 @@ class ConsumerLoop:
             await self._commit(offsets)
 
     async def _process(self, batches: dict[TopicPartition, list[Record]]) -> dict[TopicPartition, int]:
+        """Partitions run concurrently (up to `concurrency`), each in order; offsets of what finished."""
         offsets: dict[TopicPartition, int] = {}
-        for tp, records in batches.items():
-            for record in records:
-                if self._stopping.is_set() and offsets:
-                    return offsets  # hand the rest back: the next owner sees them again
-                await self._handle(record)
-                offsets[tp] = record.offset + 1
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def one_partition(tp: TopicPartition, records: list[Record]) -> None:
+            async with limit:
+                for record in records:
+                    if self._stopping.is_set():
+                        return  # hand the rest back: the next owner sees them again
+                    await self._handle(record)
+                    offsets[tp] = record.offset + 1
+
+        await asyncio.gather(*(one_partition(tp, records) for tp, records in batches.items()))
         return offsets
 
     async def _handle(self, record: Record) -> None:

@@ -39,6 +39,9 @@ def make_consumer(settings: CommonSettings, *topics: str, group_id: str, **overr
         "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
         "max_poll_interval_ms": settings.kafka_max_poll_interval_ms,
     }
+    if settings.kafka_group_instance_id:
+        # One id per consumer of the process: a pod runs one consumer per group.
+        options["group_instance_id"] = f"{settings.kafka_group_instance_id}-{group_id}"
     options.update(overrides)
     return AIOKafkaConsumer(*topics, **options)
 

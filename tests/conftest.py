@@ -32,11 +32,11 @@ RUN_ID = secrets.token_hex(3)
 
 
 @pytest.fixture(scope="session")
-async def stack() -> AsyncIterator[LocalStack]:
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LocalStack]:
     options = StackOptions.from_env(
         database=f"labels_test_{RUN_ID}",
         drop_database_on_stop=True,
-        data_dir=ROOT / ".run" / "devstack" / f"test-{RUN_ID}",
+        data_dir=tmp_path_factory.mktemp("devstack"),
     )
     async with LocalStack(options) as local:
         await migrate(local.endpoints.database_url)
@@ -60,6 +60,9 @@ def service_env(endpoints: StackEndpoints) -> dict[str, str]:
         "RENDER_WORKER_GROUP_ID": f"worker-{RUN_ID}",
         "PROJECTION_GROUP_ID": f"projection-{RUN_ID}",
         "RENDER_POOL_SIZE": "2",
+        # Small chunks so modest test jobs fan out over both replicas; tiny jobs still go inline.
+        "RENDER_CHUNK_SIZE": "1000",
+        "RENDER_INLINE_MAX_ITEMS": "200",
         "LOG_LEVEL": "INFO",
     }
 

@@ -94,3 +94,29 @@ class S3StreamUpload:
                 await self._client.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id)
             except Exception as exc:
                 log.warning("could not abort multipart upload of %s: %s", self._key, exc)
+
+
+async def stream_object(client: Any, *, bucket: str, key: str, into: S3StreamUpload, piece_bytes: int = 1 << 20) -> None:
+    """Copy an object into an upload through a bounded buffer (one piece and one part at a time).
+
+    Not a server-side UploadPartCopy: the completed event carries the artifact's SHA-256, and a
+    server-side copy would hide the bytes that hash needs.
+    """
+    answer = await client.get_object(Bucket=bucket, Key=key)
+    body = answer["Body"]
+    try:
+        while piece := await body.read(piece_bytes):
+            into.write(piece)
+            await into.pump()
+    finally:
+        body.close()
+
+
+async def read_object(client: Any, *, bucket: str, key: str) -> bytes:
+    answer = await client.get_object(Bucket=bucket, Key=key)
+    body = answer["Body"]
+    try:
+        data: bytes = await body.read()
+    finally:
+        body.close()
+    return data

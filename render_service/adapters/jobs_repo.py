@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from render_service.planner import chunk_bounds, snapshot_query
+from render_service.planner import chunk_alignment, chunk_bounds, snapshot_query
 from render_service.rendering.model import LabelItem
 from shared.export_request import ExportSpec
 
@@ -61,7 +61,7 @@ async def plan_job(
             job_id,
         )
         total = int(status.split()[-1])
-        bounds = chunk_bounds(total, chunk_size)
+        bounds = chunk_bounds(total, chunk_size, align=chunk_alignment(spec))
         await conn.executemany(
             "INSERT INTO render.chunks (job_id, chunk_index, first_seq, end_seq) VALUES ($1, $2, $3, $4)",
             [(job_id, i, first, end) for i, (first, end) in enumerate(bounds)],
@@ -178,3 +178,24 @@ async def fail_job(conn: Conn, *, job_id: str, error: str) -> bool:
         error,
     )
     return bool(status.endswith(" 1"))
+
+
+async def claim_assembly(conn: Conn, job_id: str, *, lease_seconds: float) -> bool:
+    """True for exactly one caller once every chunk is done (the row lock decides between racers).
+    The claim is a lease: a job left `assembling` by a dead assembler is claimed again only after
+    the lease runs out, never while a live one is still writing."""
+    claimed = await conn.fetchval(
+        """UPDATE render.jobs
+              SET status = 'assembling', assembly_lease_until = now() + make_interval(secs => $2)
+            WHERE job_id = $1
+              AND (status = 'rendering' OR (status = 'assembling' AND assembly_lease_until < now()))
+              AND NOT EXISTS (SELECT 1 FROM render.chunks WHERE job_id = $1 AND status = 'pending')
+           RETURNING 1""",
+        job_id,
+        lease_seconds,
+    )
+    return bool(claimed)
+
+
+async def chunks_of(conn: Conn, job_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM render.chunks WHERE job_id = $1 ORDER BY chunk_index", job_id)

@@ -14,7 +14,10 @@ def job_prefix(organization_id: object, job_id: str) -> str:
 
 
 async def delete_job_objects(client: Any, *, bucket: str, organization_id: object, job_id: str) -> int:
-    prefix = job_prefix(organization_id, job_id)
+    return await delete_prefix(client, bucket=bucket, prefix=job_prefix(organization_id, job_id))
+
+
+async def delete_prefix(client: Any, *, bucket: str, prefix: str) -> int:
     deleted = 0
     paginator = client.get_paginator("list_objects_v2")
     async for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
@@ -22,5 +25,5 @@ async def delete_job_objects(client: Any, *, bucket: str, organization_id: objec
             await client.delete_object(Bucket=bucket, Key=obj["Key"])
             deleted += 1
     if deleted:
-        log.info("deleted %d objects under %s", deleted, prefix, extra={"job_id": job_id})
+        log.info("deleted %d objects under %s", deleted, prefix)
     return deleted

@@ -165,11 +165,17 @@ class ZipStreamWriter:
         self._remember(raw_name, flags, method, crc, csize, size, header_offset)
 
     def add_stream(self, name: str, chunks: Iterable[bytes], *, compress: bool, zip64: bool = False) -> None:
-        """Add an entry whose data arrives in pieces (e.g. manifest.csv assembled from parts).
+        """Add an entry whose data arrives in pieces (e.g. manifest.csv assembled from parts)."""
+        entry = self.begin_stream(name, compress=compress, zip64=zip64)
+        for chunk in chunks:
+            entry.write(chunk)
+        entry.close()
 
-        Size and CRC are unknown up front, so this entry carries a data descriptor. Pass
-        `zip64=True` if it may reach 4 GiB; otherwise that raises `ZipStreamError` at the end.
-        """
+    def begin_stream(self, name: str, *, compress: bool, zip64: bool = False) -> StreamEntry:
+        """Start an entry fed piece by piece with `write`, finished by `close` — for callers whose
+        pieces arrive asynchronously. Size and CRC are unknown up front, so the entry carries a
+        data descriptor. Pass `zip64=True` if it may reach 4 GiB; otherwise that raises
+        `ZipStreamError` at `close`. No other entry may be added until it is closed."""
         self._check_open()
         raw_name, flags = _name_bytes(name)
         flags |= _FLAG_DESCRIPTOR
@@ -193,26 +199,7 @@ class ZipStreamWriter:
             + raw_name
             + extra
         )
-        crc = size = csize = 0
-        co = zlib.compressobj(self._level, zlib.DEFLATED, -15) if compress else None
-        for chunk in chunks:
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
-            out = co.compress(chunk) if co is not None else chunk
-            if out:
-                csize += len(out)
-                self._write(out)
-        if co is not None:
-            tail = co.flush()
-            csize += len(tail)
-            self._write(tail)
-        if zip64:
-            self._write(_DESCRIPTOR64.pack(0x08074B50, crc, csize, size))
-        elif size >= _U32 or csize >= _U32:
-            raise ZipStreamError(f"{name!r} reached 4 GiB; add it with zip64=True")
-        else:
-            self._write(_DESCRIPTOR.pack(0x08074B50, crc, csize, size))
-        self._remember(raw_name, flags, method, crc, csize, size, header_offset)
+        return StreamEntry(self, name, raw_name, flags, method, header_offset, zip64)
 
     def _remember(
         self, raw_name: bytes, flags: int, method: int, crc: int, csize: int, size: int, at: int
@@ -240,6 +227,45 @@ class ZipStreamWriter:
         cd.add_records(self._records)
         self._offset = cd.finish()
         return self._offset
+
+
+class StreamEntry:
+    """One entry being written piece by piece (see `ZipStreamWriter.begin_stream`)."""
+
+    def __init__(
+        self, zf: ZipStreamWriter, name: str, raw_name: bytes, flags: int, method: int, at: int, zip64: bool
+    ) -> None:
+        self._zf = zf
+        self._name = name
+        self._raw_name = raw_name
+        self._flags = flags
+        self._method = method
+        self._at = at
+        self._zip64 = zip64
+        self._co = zlib.compressobj(zf._level, zlib.DEFLATED, -15) if method == DEFLATED else None
+        self._crc = self._size = self._csize = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._crc = zlib.crc32(chunk, self._crc)
+        self._size += len(chunk)
+        out = self._co.compress(chunk) if self._co is not None else chunk
+        if out:
+            self._csize += len(out)
+            self._zf._write(out)
+
+    def close(self) -> None:
+        if self._co is not None:
+            tail = self._co.flush()
+            self._csize += len(tail)
+            self._zf._write(tail)
+        crc, size, csize = self._crc, self._size, self._csize
+        if self._zip64:
+            self._zf._write(_DESCRIPTOR64.pack(0x08074B50, crc, csize, size))
+        elif size >= _U32 or csize >= _U32:
+            raise ZipStreamError(f"{self._name!r} reached 4 GiB; add it with zip64=True")
+        else:
+            self._zf._write(_DESCRIPTOR.pack(0x08074B50, crc, csize, size))
+        self._zf._remember(self._raw_name, self._flags, self._method, crc, csize, size, self._at)
 
 
 def iter_records(blob: bytes | bytearray) -> Iterable[tuple[str, int, int, int, int]]:

@@ -26,6 +26,9 @@ Measured (weed 4.48 "8000GB", this machine):
   and SIGKILL alternating) all ready in 0.56-0.87 s, objects intact, no volume id reused.
 - It reads security/master/filer/credential.toml from the working directory and ~/.seaweedfs,
   so it runs with both set to its data dir.
+- By default a PUT into a missing bucket creates it and a non-empty bucket can be deleted;
+  `-s3.autoCreateBucket=false -s3.allowDeleteBucketNotEmpty=false` give AWS's NoSuchBucket
+  and BucketNotEmpty instead.
 - S3 answers ~0.7 s after spawn. SIGTERM stop takes ~1.2 s with `-volume.preStopSeconds=0`
   (the filer's own shutdown), ~4 s with the default of 1. Data survives SIGKILL: a restart on
   the same dir serves the objects again (~0.7 s).
@@ -105,19 +108,20 @@ class SeaweedPorts:
         return self.admin + _GRPC_OFFSET
 
     @classmethod
-    def pick(cls, s3_port: int | None = None) -> SeaweedPorts:
-        with PortAllocator() as ports:
-            return cls(
-                s3=ports.take(s3_port),
-                s3_grpc=ports.take(),
-                master=ports.take(),
-                master_grpc=ports.take(),
-                volume=ports.take(),
-                volume_grpc=ports.take(),
-                filer=ports.take(),
-                filer_grpc=ports.take(),
-                admin=ports.take_pair(_GRPC_OFFSET),
-            )
+    def pick(cls, ports: PortAllocator, s3_port: int | None = None) -> SeaweedPorts:
+        """Ports from `ports`, which must stay open until the caller has picked every port of
+        its stack: a port released early comes back from the kernel for the next pick."""
+        return cls(
+            s3=ports.take(s3_port),
+            s3_grpc=ports.take(),
+            master=ports.take(),
+            master_grpc=ports.take(),
+            volume=ports.take(),
+            volume_grpc=ports.take(),
+            filer=ports.take(),
+            filer_grpc=ports.take(),
+            admin=ports.take_pair(_GRPC_OFFSET),
+        )
 
     def all(self) -> tuple[int, ...]:
         return (*astuple(self), self.admin_grpc)
@@ -202,6 +206,10 @@ class SeaweedS3:
             # volume server's heartbeat doesn't report anyway (volume ids, max volume id).
             "-master.resumeState=false",
             f"-s3.config={identities}",
+            # Behave like AWS S3: no bucket springs into existence on upload, and a bucket
+            # with objects in it can't be deleted (both default to true in weed).
+            "-s3.autoCreateBucket=false",
+            "-s3.allowDeleteBucketNotEmpty=false",
         ]
         # fmt: on
 

@@ -27,7 +27,7 @@ from shared.devstack.endpoints import StackEndpoints
 from shared.devstack.errors import DevstackError
 from shared.devstack.kafka_admin import check_kafka, ensure_topics
 from shared.devstack.paths import default_data_dir
-from shared.devstack.ports import free_port
+from shared.devstack.ports import PortAllocator
 from shared.devstack.postgres import PostgresPart
 from shared.devstack.s3_admin import admin_client, check_s3, ensure_bucket
 from shared.devstack.seaweed import SeaweedPorts, SeaweedS3
@@ -65,7 +65,7 @@ class StackOptions:
     partitions: int = 4
     bucket: str = "label-exports"
     region: str = "us-east-1"
-    kafka_port: int | None = None  # None: a free port, picked once and kept across restarts
+    kafka_port: int | None = None  # None: a free port
     s3_port: int | None = None
     ready_timeout: float = 30.0
     stop_grace: float = 5.0
@@ -122,30 +122,34 @@ class LocalStack:
             ready_timeout=opts.ready_timeout,
             drop_database_on_stop=opts.drop_database_on_stop,
         )
-        self.broker: TansuBroker | None = None
-        if opts.kafka_bootstrap_servers is None:
-            self.broker = TansuBroker(
-                data_dir=data_dir / "tansu",
-                port=free_port(opts.kafka_port),
-                topics=opts.topics,
-                partitions=opts.partitions,
-                ready_timeout=opts.ready_timeout,
-                stop_grace=opts.stop_grace,
-            )
         self.s3_access_key_id = opts.s3_access_key_id or "devstack"
         self.s3_secret_access_key = opts.s3_secret_access_key or secrets.token_urlsafe(24)
+        self.broker: TansuBroker | None = None
         self.s3_server: SeaweedS3 | None = None
-        if opts.s3_endpoint_url is None:
-            self.s3_server = SeaweedS3(
-                data_dir=data_dir / "seaweed",
-                ports=SeaweedPorts.pick(opts.s3_port),
-                access_key_id=self.s3_access_key_id,
-                secret_access_key=self.s3_secret_access_key,
-                bucket=opts.bucket,
-                region=opts.region,
-                ready_timeout=opts.ready_timeout,
-                stop_grace=opts.stop_grace,
-            )
+        # One allocator for every port of the stack, held until all are picked: a port released
+        # early is handed out again by the kernel (measured: Tansu and the volume server once
+        # got the same one). Picked once, kept across part restarts so clients reconnect.
+        with PortAllocator() as ports:
+            if opts.kafka_bootstrap_servers is None:
+                self.broker = TansuBroker(
+                    data_dir=data_dir / "tansu",
+                    port=ports.take(opts.kafka_port),
+                    topics=opts.topics,
+                    partitions=opts.partitions,
+                    ready_timeout=opts.ready_timeout,
+                    stop_grace=opts.stop_grace,
+                )
+            if opts.s3_endpoint_url is None:
+                self.s3_server = SeaweedS3(
+                    data_dir=data_dir / "seaweed",
+                    ports=SeaweedPorts.pick(ports, opts.s3_port),
+                    access_key_id=self.s3_access_key_id,
+                    secret_access_key=self.s3_secret_access_key,
+                    bucket=opts.bucket,
+                    region=opts.region,
+                    ready_timeout=opts.ready_timeout,
+                    stop_grace=opts.stop_grace,
+                )
         self._started = False
         self._lock_fd: int | None = None
 

@@ -129,7 +129,8 @@ async def test_etag_and_if_none_match(api: Api) -> None:
 
 
 async def test_body_size_limit_is_413_in_the_envelope(api: Api) -> None:
-    answer = await api.request("POST", EXPORTS, data=b'{"scope": "' + b"x" * (2 * 1024 * 1024) + b'"}')
+    limit = ApiSettings().max_body_bytes
+    answer = await api.request("POST", EXPORTS, data=b'{"scope": "' + b"x" * limit + b'"}')
     assert answer.status == 413
     assert answer.body["error"]["code"] == "PAYLOAD_TOO_LARGE"
 

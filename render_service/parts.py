@@ -1,0 +1,29 @@
+"""Where a multi-chunk job keeps its parts until assembly (DESIGN §5). Pure.
+
+Each chunk leaves its archive bytes plus a small sidecar: for a ZIP the chunk's central-directory
+records and its manifest rows; for a sheet PDF the parts' object tables (`PartInfo`). Keys are
+deterministic, so a chunk rendered twice overwrites itself instead of adding a second copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from render_service.adapters.object_cleanup import job_prefix
+
+
+@dataclass(frozen=True, slots=True)
+class PartKeys:
+    data: str
+    records: str  # ZIP: central-directory records blob
+    manifest: str  # ZIP: manifest.csv rows, no header
+    pdf_parts: str  # PDF: JSON list of PartInfo
+
+
+def part_prefix(organization_id: object, job_id: str) -> str:
+    return f"{job_prefix(organization_id, job_id)}parts/"
+
+
+def part_keys(organization_id: object, job_id: str, chunk_index: int) -> PartKeys:
+    stem = f"{part_prefix(organization_id, job_id)}{chunk_index:05d}"
+    return PartKeys(data=f"{stem}.part", records=f"{stem}.cd", manifest=f"{stem}.csv", pdf_parts=f"{stem}.json")
