@@ -15,11 +15,14 @@ from api_service.http.errors import error_middleware
 from api_service.outbox_relay import OutboxRelay
 from api_service.projection import Projection
 from api_service.settings import ApiSettings
+from api_service.stale_jobs import StaleJobs
 from api_service.key_usage import KeyUsage
+from api_service.metrics import http_metrics_middleware, sample_gauges
 from api_service.state import DB_POOL, KAFKA_PRODUCER, KEY_USAGE, S3_CLIENT, SETTINGS
 from shared.consumer import ConsumerLoop
 from shared.db.pool import create_pool
 from shared.kafka import LazyProducer, make_consumer
+from shared.metrics import add_metrics_route
 from shared.s3 import s3_client
 
 log = logging.getLogger(__name__)
@@ -72,6 +75,29 @@ async def _outbox_relay(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def _gauges(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(sample_gauges(app[DB_POOL]), name="gauges")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _stale_jobs(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    stale = StaleJobs(
+        pool=app[DB_POOL],
+        requested_topic=settings.topic_requested,
+        source=settings.api_source,
+        stale_after=settings.stale_job_seconds,
+    )
+    task = asyncio.create_task(stale.run(), name="stale-jobs")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 async def _projection(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     projection = Projection(pool=app[DB_POOL], requested_topic=settings.topic_requested)
@@ -113,13 +139,14 @@ async def _projection(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: ApiSettings | None = None) -> web.Application:
     settings = settings or ApiSettings()
     app = web.Application(
-        middlewares=[rate_limit_headers_middleware, error_middleware, auth_middleware],
+        middlewares=[http_metrics_middleware, rate_limit_headers_middleware, error_middleware, auth_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_database, _key_usage, _kafka_producer, _s3, _outbox_relay, _projection])
+    app.cleanup_ctx.extend([_database, _key_usage, _kafka_producer, _s3, _outbox_relay, _stale_jobs, _gauges, _projection])
     app.add_routes(routes_health.routes)
     app.add_routes(routes_exports.routes)
     app.add_routes(routes_catalog.routes)
     app.add_routes(openapi.routes)
+    add_metrics_route(app)
     return app

@@ -15,8 +15,10 @@ import random
 import asyncpg
 
 from api_service.adapters.jobs_repo import OUTBOX_CHANNEL
+from api_service.metrics import OUTBOX_PUBLISHED
 from shared.events import CONTENT_TYPE_HEADER
 from shared.kafka import LazyProducer
+from shared.metrics import KAFKA_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                KAFKA_ERRORS.labels("outbox").inc()
                 log.warning("outbox relay: %s: %s; retrying in %.1fs", type(exc).__name__, exc, backoff)
                 await asyncio.sleep(backoff * (0.5 + random.random()))
                 backoff = min(backoff * 2, 5.0)
@@ -89,5 +92,6 @@ class OutboxRelay:
             await conn.execute(
                 "UPDATE api.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
             )
+        OUTBOX_PUBLISHED.inc(len(rows))
         log.debug("relayed %d outbox rows", len(rows))
         return len(rows)

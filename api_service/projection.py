@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api_service.adapters import jobs_repo, projection_repo
+from api_service.adapters.projection_repo import Outcome
+from api_service.metrics import JOB_TRANSITIONS, PROJECTION_LAG
 from shared import events
 from shared.consumer import Record
 
@@ -66,7 +69,9 @@ class Projection:
                     key=lambda r: (_PARKED_ORDER.get(r["event_type"], 3), r["received_at"]),
                 ):
                     model = events.DATA_MODELS[parked["event_type"]]
-                    await projection_repo.apply(conn, model.model_validate(parked["data"]))
+                    parked_data = model.model_validate(parked["data"])
+                    if await projection_repo.apply(conn, parked_data) is Outcome.CHANGED:
+                        _count_transition(parked_data)
 
     async def _on_event(self, record: Record) -> None:
         event = events.decode(record.value)
@@ -74,14 +79,28 @@ class Projection:
         if isinstance(data, events.ExportRequested | events.ChunkTask):
             raise events.InvalidMessage(f"{event.type} does not belong on the events topic")
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await projection_repo.apply(conn, data):
+            outcome = await projection_repo.apply(conn, data)
+            if outcome is Outcome.MISSING:
                 # The job's request has not reached us yet (another service's publish): keep the event.
                 await projection_repo.park(
                     conn, event_id=event.id, event_type=event.type, data=data.model_dump(mode="json")
                 )
                 log.info("parked %s for unknown job %s", event.type, data.job_id)
+        if outcome is Outcome.CHANGED:
+            _count_transition(data)
+        if event.time is not None:
+            PROJECTION_LAG.set(max(0.0, time.time() - event.time.timestamp()))
 
 
 def _known_parts(raw: dict[str, object]) -> dict[str, object]:
     """Filters and asset_config as published, when they are objects (shown back to the client)."""
     return {k: raw[k] for k in ("filters", "asset_config") if isinstance(raw.get(k), dict)}
+
+
+_STATUS_OF = {events.ExportStarted: "processing", events.ExportCompleted: "completed", events.ExportFailed: "failed"}
+
+
+def _count_transition(data: events._Data) -> None:
+    status = _STATUS_OF.get(type(data))
+    if status is not None:
+        JOB_TRANSITIONS.labels(status).inc()

@@ -26,9 +26,11 @@ from render_service.chunk_worker import ChunkWorker
 from render_service.emitter import EventEmitter
 from render_service.request_handler import RequestHandler
 from render_service.settings import RenderSettings
+from render_service.watchdog import Watchdog
 from shared.consumer import ConsumerLoop, Handler
 from shared.db.pool import create_pool
 from shared.kafka import LazyProducer, make_consumer
+from shared.metrics import add_metrics_route
 from shared.s3 import s3_client
 
 log = logging.getLogger(__name__)
@@ -150,6 +152,8 @@ def _make_chunk_worker(app: web.Application) -> ChunkWorker:
         part_bytes=settings.render_upload_part_bytes,
         progress_interval=settings.render_progress_interval_seconds,
         assembly_lease=settings.render_assembly_lease_seconds,
+        chunk_lease=settings.render_chunk_lease_seconds,
+        storage_budget=settings.render_storage_retry_budget_seconds,
     )
 
 routes = web.RouteTableDef()
@@ -176,6 +180,23 @@ async def readyz(request: web.Request) -> web.Response:
     ready = all(v == "ok" for v in checks.values())
     return _json({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
 
+async def _watchdog(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    watchdog = Watchdog(
+        pool=app[DB_POOL],
+        s3=app[S3],
+        bucket=settings.s3_bucket,
+        emitter=app[EMITTER],
+        deadline=settings.render_job_deadline_seconds,
+        interval=settings.render_watchdog_interval_seconds,
+    )
+    task = asyncio.create_task(watchdog.run(), name="watchdog")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def create_app(settings: RenderSettings | None = None) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings or RenderSettings()
@@ -185,10 +206,12 @@ def create_app(settings: RenderSettings | None = None) -> web.Application:
         _producer,
         _s3,
         _executor,
+        _watchdog,
         _consumer_ctx(_LoopSpec("planner", lambda s: s.topic_requested, lambda s: s.render_planner_group_id,
                                 _request_handler)),
         _consumer_ctx(_LoopSpec("chunks", lambda s: s.topic_chunks, lambda s: s.render_worker_group_id,
                                 _chunk_worker, lambda s: s.render_chunks_in_flight)),
     ])
     app.add_routes(routes)
+    add_metrics_route(app)
     return app

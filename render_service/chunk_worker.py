@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import random
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import orjson
@@ -20,16 +23,19 @@ from render_service.adapters.object_cleanup import delete_job_objects, delete_pr
 from render_service.artifacts import artifact_plan
 from render_service.assembly import assemble
 from render_service.emitter import EventEmitter
+from render_service.metrics import ASSEMBLY_SECONDS, CHUNK_SECONDS, JOBS_FINISHED
 from render_service.parts import part_keys, part_prefix
 from render_service.pipeline import RenderFailure, RenderPipeline
 from render_service.terminal import reemit_terminal
 from shared import events
 from shared.consumer import Record
-from shared.s3 import content_disposition
+from shared.metrics import S3_ERRORS
+from shared.s3 import content_disposition, is_transient_s3_error
 
 log = logging.getLogger(__name__)
 
 LIVE = ("rendering", "assembling")
+T = TypeVar("T")
 
 
 class JobStopped(Exception):
@@ -51,8 +57,14 @@ class ChunkWorker:
         part_bytes: int,
         progress_interval: float,
         assembly_lease: float,
+        chunk_lease: float,
+        storage_budget: float,
     ) -> None:
         self._assembly_lease = assembly_lease
+        self._chunk_lease = chunk_lease
+        self._storage_budget = storage_budget
+        # Unique per process: a restarted replica with the same name must not inherit old leases.
+        self._token = f"{instance_id}/{os.getpid()}/{secrets.token_hex(4)}"
         self._pool = pool
         self._s3 = s3
         self._bucket = bucket
@@ -83,25 +95,63 @@ class ChunkWorker:
             raise events.InvalidMessage(f"job {job_id} has no chunk {chunk_index}")
         extra = {"job_id": job_id, "organization_id": str(job["organization_id"]), "chunk": chunk_index}
         try:
-            if chunk["status"] == "pending":
+            if chunk["status"] == "pending" and await self._lease(job, chunk_index):
                 started = time.monotonic()
-                size = await self._render(job, chunk)
-                if size is None:
-                    return
+                size = await self._with_storage_budget(lambda: self._render(job, chunk))
                 items = chunk["end_seq"] - chunk["first_seq"]
+                CHUNK_SECONDS.labels(job["request"]["export_type"]).observe(time.monotonic() - started)
                 log.info("chunk rendered by %s: %d items in %.2fs, %d bytes", self._instance_id, items,
                          time.monotonic() - started, size, extra=extra)
             if job["chunk_count"] > 1 and await jobs_repo.claim_assembly(
                 self._pool, job_id, lease_seconds=self._assembly_lease
             ):
-                await self._assemble(job)
+                await self._with_storage_budget(lambda: self._assemble(job))
         except RenderFailure as exc:
             await self._fail(job, str(exc))
         except JobStopped:
             await self._discard(job)
 
-    async def _render(self, job: asyncpg.Record, chunk: asyncpg.Record) -> int | None:
-        """Render into the final artifact (one-chunk job) or the chunk's part; None if it was done meanwhile."""
+    async def _lease(self, job: asyncpg.Record, chunk_index: int) -> bool:
+        """Take the chunk's lease; True to render it, False when it got done meanwhile.
+
+        While another worker's lease is live this waits (that worker renews it as it works); a
+        lease that runs out means its worker died, and this one takes over (self-healing).
+        """
+        while True:
+            state, left = await jobs_repo.take_chunk_lease(
+                self._pool, job_id=job["job_id"], chunk_index=chunk_index, token=self._token,
+                seconds=self._chunk_lease,
+            )
+            if state != "held":
+                return state == "taken"
+            if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
+                raise JobStopped(job["job_id"])
+            await asyncio.sleep(min(max(left, 0.1), 1.0))
+
+    async def _with_storage_budget(self, step: Callable[[], Awaitable[T]]) -> T:
+        """Retry a step while the object store is unreachable, with backoff and jitter, for at most
+        `storage_budget` seconds; then the job fails saying so. Each try starts the step over:
+        uploads are aborted on failure and keys are deterministic."""
+        deadline = time.monotonic() + self._storage_budget
+        delay = 0.5
+        while True:
+            try:
+                return await step()
+            except Exception as exc:
+                if not is_transient_s3_error(exc):
+                    raise
+                S3_ERRORS.labels("artifact").inc()
+                if time.monotonic() + delay > deadline:
+                    raise RenderFailure(
+                        f"object storage unavailable for more than {self._storage_budget:.0f} s: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from None
+                log.warning("object storage error (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 10.0)
+
+    async def _render(self, job: asyncpg.Record, chunk: asyncpg.Record) -> int:
+        """Render into the final artifact (one-chunk job) or the chunk's part; returns its size."""
         whole = job["chunk_count"] == 1
         plan = artifact_plan(job)
         keys = part_keys(job["organization_id"], job["job_id"], chunk["chunk_index"])
@@ -124,6 +174,10 @@ class ChunkWorker:
             self._pool, job_id=job["job_id"], chunk_index=chunk["chunk_index"],
             part_key=plan.key if whole else keys.data, part_size=upload.size, rendered_by=self._instance_id,
         )
+        # Checked after every write: a cancel that deleted the job's objects before our last
+        # write is seen here, and we delete what we wrote (the cancel sets the status first).
+        if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
+            raise JobStopped(job["job_id"])
         if whole:
             await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
         elif marked:
@@ -146,6 +200,8 @@ class ChunkWorker:
             last = time.monotonic()
             if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
                 raise JobStopped(job["job_id"])
+            await jobs_repo.renew_chunk_lease(self._pool, job_id=job["job_id"], chunk_index=chunk["chunk_index"],
+                                              token=self._token, seconds=self._chunk_lease)
             done_before = 0 if job["chunk_count"] == 1 else await jobs_repo.done_item_count(self._pool, job["job_id"])
             await self._emitter.progress(job["job_id"], done_before + done_here, job["total_items"])
 
@@ -162,6 +218,7 @@ class ChunkWorker:
         except BaseException:
             await asyncio.shield(upload.abort())
             raise
+        ASSEMBLY_SECONDS.observe(time.monotonic() - started)
         log.info("assembled %d parts in %.2fs, %d bytes", job["chunk_count"], time.monotonic() - started,
                  upload.size, extra={"job_id": job["job_id"]})
         await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
@@ -176,6 +233,7 @@ class ChunkWorker:
             )
         if not completed:  # cancelled while the last bytes went up
             raise JobStopped(job["job_id"])
+        JOBS_FINISHED.labels("completed").inc()
         final = await jobs_repo.get_job(self._pool, job["job_id"])
         assert final is not None
         await reemit_terminal(self._emitter, final)
@@ -188,13 +246,23 @@ class ChunkWorker:
         await self._s3.put_object(Bucket=self._bucket, Key=key, Body=data)
 
     async def _discard(self, job: asyncpg.Record) -> None:
-        """Leave nothing of a stopped job behind, and say again how it ended."""
-        await delete_job_objects(self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=job["job_id"])
+        """Leave nothing of a stopped job behind, and say again how it ended. If storage is down,
+        the watchdog deletes the objects later (the job stays marked not cleaned)."""
+        try:
+            await delete_job_objects(self._s3, bucket=self._bucket, organization_id=job["organization_id"],
+                                     job_id=job["job_id"])
+            await jobs_repo.mark_cleaned(self._pool, job["job_id"])
+        except Exception as exc:
+            if not is_transient_s3_error(exc):
+                raise
+            log.warning("could not delete the objects of a stopped job now (%s); the watchdog will", exc,
+                        extra={"job_id": job["job_id"]})
         final = await jobs_repo.get_job(self._pool, job["job_id"])
         assert final is not None
         await reemit_terminal(self._emitter, final)
         log.info("stopped: job is %s", final["status"], extra={"job_id": job["job_id"]})
 
     async def _fail(self, job: asyncpg.Record, error: str) -> None:
-        await jobs_repo.fail_job(self._pool, job_id=job["job_id"], error=error)
+        if await jobs_repo.fail_job(self._pool, job_id=job["job_id"], error=error):
+            JOBS_FINISHED.labels("failed").inc()
         await self._discard(job)

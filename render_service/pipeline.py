@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from render_service.adapters import jobs_repo
+from render_service.metrics import ITEMS_RENDERED, RENDER_SECONDS_PER_ITEM
 from render_service.rendering.batch import LabelDataError, RenderedLabel, RenderSpec, render_batch
 from render_service.rendering.entries import MANIFEST_NAME, manifest_csv, manifest_header
 from render_service.rendering.model import LabelItem
@@ -156,30 +158,39 @@ class RenderPipeline:
         """Render the chunk into `sink`: the whole artifact, or (`whole=False`) the chunk's part."""
         archive = open_archive(job["request"], sink, job["planned_at"], whole=whole)
         loop = asyncio.get_running_loop()
-        pending: deque[asyncio.Future[Any]] = deque()
+        pending: deque[tuple[asyncio.Future[Any], float]] = deque()
         done = 0
         next_index = chunk["first_seq"]
 
+        request = job["request"]
+        items_rendered = ITEMS_RENDERED.labels(request["export_type"], request["file_format"])
+        seconds_per_item = RENDER_SECONDS_PER_ITEM.labels(request["export_type"])
+
         async def drain_one() -> None:
             nonlocal done
+            future, submitted = pending.popleft()
             try:
-                result = await pending.popleft()
+                result = await future
             except (LabelDataError, LabelDoesNotFit) as exc:
                 raise RenderFailure(f"cannot render {exc}") from None
-            done += archive.add(result)
+            count = archive.add(result)
+            if count:
+                items_rendered.inc(count)
+                seconds_per_item.observe((time.perf_counter() - submitted) / count)
+            done += count
             await on_progress(done)
 
         try:
             async for items in jobs_repo.iter_items(
                 conn, job["job_id"], chunk["first_seq"], chunk["end_seq"], batch=archive.batch_size(self._batch_size)
             ):
-                pending.append(archive.submit(loop, self._executor, items, next_index))
+                pending.append((archive.submit(loop, self._executor, items, next_index), time.perf_counter()))
                 next_index += len(items)
                 if len(pending) >= self._in_flight:
                     await drain_one()
             while pending:
                 await drain_one()
         finally:
-            for future in pending:
+            for future, _ in pending:
                 future.cancel()
         return archive.finish()

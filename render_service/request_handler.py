@@ -113,7 +113,12 @@ class RequestHandler:
         # Consecutive chunks go to consecutive partitions (from a per-job start), so one job's
         # chunks reach every partition — and with round-robin assignment every replica (DESIGN §5).
         start = zlib.crc32(job_id.encode())
-        for index in await jobs_repo.pending_chunks(self._pool, job_id):
+        pending = await jobs_repo.pending_chunks(self._pool, job_id)
+        if not pending and chunk_count > 1:
+            # Every chunk is done but the job is not: its assembler died. A task for the last
+            # chunk makes a worker claim the assembly once that lease has run out.
+            pending = [chunk_count - 1]
+        for index in pending:
             task = events.ChunkTask(job_id=job_id, chunk_index=index, chunk_count=chunk_count)
             event = events.make_event(task, source=self._source, event_id=f"{job_id}:{index}")
             await producer.send(

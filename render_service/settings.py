@@ -28,7 +28,14 @@ class RenderSettings(CommonSettings):
     render_pool_size: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     render_progress_interval_seconds: float = Field(default=0.5, gt=0)
     # How long an assembler owns a job before another replica may take over (it died).
-    render_assembly_lease_seconds: float = Field(default=300, gt=0)
+    render_assembly_lease_seconds: float = Field(default=120, gt=0)
+    # A chunk's worker renews its lease every progress tick; a lease this old means the worker died.
+    render_chunk_lease_seconds: float = Field(default=15, gt=0)
+    # Object-store outages are ridden out this long per step (render, assemble); then the job fails.
+    render_storage_retry_budget_seconds: float = Field(default=60, gt=0)
+    # A job not finished this long after planning fails with that reason (watchdog).
+    render_job_deadline_seconds: float = Field(default=3600, gt=0)
+    render_watchdog_interval_seconds: float = Field(default=10, gt=0)
     # S3 multipart part size; S3 requires ≥ 5 MiB for every part but the last.
     render_upload_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
 

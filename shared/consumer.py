@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -25,6 +26,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from shared.events import InvalidMessage
 from shared.kafka import LazyProducer, send_to_dlq
+from shared.metrics import CONSUMER_LAG, HANDLE_SECONDS, KAFKA_ERRORS, MESSAGES_HANDLED
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,11 @@ class ConsumerLoop:
         self._stopping.set()
 
     async def run(self) -> None:
+        next_lag_sample = 0.0
         while not self._stopping.is_set():
+            if time.monotonic() >= next_lag_sample:
+                next_lag_sample = time.monotonic() + 5
+                await self._sample_lag()
             batches = await self._consumer.getmany(timeout_ms=200, max_records=self._max_records)
             if not batches:
                 continue
@@ -107,20 +113,47 @@ class ConsumerLoop:
         await asyncio.gather(*(one_partition(tp, records) for tp, records in batches.items()))
         return offsets
 
+    async def _sample_lag(self) -> None:
+        """Messages between each owned partition's position and its end, summed per topic."""
+        lag: dict[str, int] = {}
+        for tp in self._consumer.assignment():
+            try:
+                position = await self._consumer.position(tp)
+            except KafkaError:
+                continue
+            # The end offset comes with fetch responses; before the first one, nothing is known
+            # beyond our position. (Tansu's end_offsets() is unreliable: DESIGN §3.)
+            end = self._consumer.highwater(tp) or position
+            lag[tp.topic] = lag.get(tp.topic, 0) + max(0, end - position)
+        for topic, value in lag.items():
+            CONSUMER_LAG.labels(self._name, topic).set(value)
+
     async def _handle(self, record: Record) -> None:
+        started = time.perf_counter()
+        try:
+            await self._handle_with_retries(record)
+        finally:
+            HANDLE_SECONDS.labels(self._name).observe(time.perf_counter() - started)
+
+    async def _handle_with_retries(self, record: Record) -> None:
         attempt = 0
         while True:
             attempt += 1
             try:
                 await self._handler(record)
+                MESSAGES_HANDLED.labels(self._name, "ok").inc()
                 return
             except InvalidMessage as exc:
+                MESSAGES_HANDLED.labels(self._name, "dead_lettered").inc()
                 await self._dead_letter(record, str(exc))
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 transient = self._is_transient(exc)
+                MESSAGES_HANDLED.labels(self._name, "retried").inc()
+                if isinstance(exc, KafkaError):
+                    KAFKA_ERRORS.labels("handler").inc()
                 if not transient and attempt >= self._max_attempts:
                     log.exception("%s: giving up on %s@%s", self._name, record.topic, record.offset)
                     await self._dead_letter(record, f"handler failed {attempt} times: {type(exc).__name__}: {exc}")
@@ -146,5 +179,6 @@ class ConsumerLoop:
         try:
             await self._consumer.commit(owned)
         except CommitFailedError as exc:
+            KAFKA_ERRORS.labels("commit").inc()
             # A rebalance took the partition: the new owner re-delivers, and handlers are idempotent.
             log.warning("%s: commit failed after rebalance: %s", self._name, exc)

@@ -7,6 +7,8 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import aioboto3
+import aiohttp
+import botocore.exceptions
 from botocore.config import Config
 
 from shared.settings import CommonSettings
@@ -32,3 +34,18 @@ def s3_client(settings: CommonSettings, **config: Any) -> AbstractAsyncContextMa
 def content_disposition(filename: str) -> str:
     # Artifact names are ASCII by construction (SPEC §4), so the plain form is enough.
     return f'attachment; filename="{filename}"'
+
+
+_RETRYABLE_CODES = frozenset({"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "503", "500"})
+
+
+def is_transient_s3_error(exc: BaseException) -> bool:
+    """Connection trouble or a 5xx from the store: worth retrying; a 4xx is not."""
+    if isinstance(exc, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError,
+                        aiohttp.ClientError, OSError, TimeoutError)):
+        return True
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return status >= 500 or error.get("Code") in _RETRYABLE_CODES
+    return False

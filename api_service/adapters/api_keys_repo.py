@@ -8,7 +8,7 @@ import uuid
 import asyncpg
 
 from api_service.domain.api_keys import display_prefix, generate_api_key, key_digest
-from api_service.state import Principal
+from api_service.domain.principal import Principal
 
 
 async def authenticate_and_count(

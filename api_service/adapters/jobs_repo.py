@@ -99,3 +99,21 @@ async def mark_failed(conn: asyncpg.Connection, *, job_id: str, error: str) -> N
         job_id,
         error,
     )
+
+
+async def claim_stale(conn: asyncpg.Connection, *, stale_after: float, limit: int) -> list[asyncpg.Record]:
+    """Open jobs unchanged for `stale_after` s, not re-published within it, with no unsent request
+    in the outbox; marks them re-published now."""
+    return await conn.fetch(
+        """UPDATE api.export_jobs j SET republished_at = now()
+            WHERE j.job_id IN (
+                SELECT job_id FROM api.export_jobs
+                 WHERE status IN ('pending', 'processing')
+                   AND updated_at < now() - make_interval(secs => $1)
+                   AND (republished_at IS NULL OR republished_at < now() - make_interval(secs => $1))
+                   AND NOT EXISTS (SELECT 1 FROM api.outbox o WHERE o.key = export_jobs.job_id AND o.sent_at IS NULL)
+                 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+           RETURNING job_id, organization_id, scope, export_type, file_format, filters, asset_config, requested_at""",
+        stale_after,
+        limit,
+    )

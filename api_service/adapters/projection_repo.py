@@ -4,6 +4,7 @@ visible change."""
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import asyncpg
@@ -13,8 +14,14 @@ from shared import events
 _OPEN = "status IN ('pending', 'processing')"
 
 
-async def apply(conn: asyncpg.Connection, data: events._Data) -> bool:
-    """Apply one event; False when its job does not exist (yet)."""
+class Outcome(enum.Enum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"  # a replay, or an event older than the state
+    MISSING = "missing"  # no such job (yet)
+
+
+async def apply(conn: asyncpg.Connection, data: events._Data) -> Outcome:
+    """Apply one event to its job."""
     if isinstance(data, events.ExportStarted):
         status = await conn.execute(
             f"""UPDATE api.export_jobs
@@ -62,8 +69,10 @@ async def apply(conn: asyncpg.Connection, data: events._Data) -> bool:
     else:
         raise TypeError(f"not a job event: {type(data).__name__}")
     if status.endswith(" 1"):
-        return True
-    return bool(await conn.fetchval("SELECT 1 FROM api.export_jobs WHERE job_id = $1", data.job_id))
+        return Outcome.CHANGED
+    if await conn.fetchval("SELECT 1 FROM api.export_jobs WHERE job_id = $1", data.job_id):
+        return Outcome.UNCHANGED
+    return Outcome.MISSING
 
 
 async def park(conn: asyncpg.Connection, *, event_id: str, event_type: str, data: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+import asyncpg
 import orjson
 from aiohttp import web
 
@@ -86,6 +87,15 @@ _AIOHTTP_MESSAGES = {
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+)
+
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -99,6 +109,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         message = _AIOHTTP_MESSAGES.get(exc.status, exc.reason)
         headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
         return error_response(ApiError(exc.status, message, headers=headers))
+    except UNAVAILABLE as exc:
+        # The database is restarting or unreachable: say so and when to retry, instead of a 500.
+        log.warning("dependency unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
+        return error_response(
+            ApiError(503, "service temporarily unavailable; retry shortly", headers={"Retry-After": "2"})
+        )
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(ApiError(500, "internal error; the request was not completed"))

@@ -9,7 +9,7 @@ import asyncpg
 from api_service.adapters import jobs_repo
 from api_service.domain.job_status import TERMINAL
 from api_service.http.errors import ApiError, not_found
-from api_service.state import Principal
+from api_service.domain.principal import Principal
 from shared import events
 
 

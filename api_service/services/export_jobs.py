@@ -12,7 +12,8 @@ import orjson
 
 from api_service.adapters import jobs_repo
 from api_service.http.errors import ApiError
-from api_service.state import Principal
+from api_service.metrics import JOBS_SUBMITTED
+from api_service.domain.principal import Principal
 from shared import events
 from shared.export_request import ExportSpec, FieldError
 from shared.ids import new_job_id
@@ -24,6 +25,7 @@ IDEMPOTENCY_KEY_MAX = 255
 class Receipt:
     job_id: str
     status: str
+    created: bool  # False when an Idempotency-Key replayed an earlier submit
 
 
 def request_hash(request: dict[str, Any]) -> str:
@@ -65,7 +67,7 @@ async def submit_export(
                         "Idempotency-Key was already used with a different request body",
                         details=[FieldError("Idempotency-Key", "reused with a different body")],
                     )
-                return Receipt(job_id=previous["job_id"], status="pending")
+                return Receipt(job_id=previous["job_id"], status="pending", created=False)
             if previous is not None:
                 await jobs_repo.release_idempotency_key(conn, job_id=previous["job_id"])
 
@@ -88,4 +90,5 @@ async def submit_export(
         await jobs_repo.add_to_outbox(
             conn, topic=requested_topic, event=events.make_event(data, source=source)
         )
-    return Receipt(job_id=job_id, status="pending")
+    JOBS_SUBMITTED.labels(spec.export_type).inc()
+    return Receipt(job_id=job_id, status="pending", created=True)

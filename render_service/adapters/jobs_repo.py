@@ -199,3 +199,66 @@ async def claim_assembly(conn: Conn, job_id: str, *, lease_seconds: float) -> bo
 
 async def chunks_of(conn: Conn, job_id: str) -> list[asyncpg.Record]:
     return await conn.fetch("SELECT * FROM render.chunks WHERE job_id = $1 ORDER BY chunk_index", job_id)
+
+
+async def take_chunk_lease(
+    conn: Conn, *, job_id: str, chunk_index: int, token: str, seconds: float
+) -> tuple[str, float]:
+    """('taken', 0) when this worker may render the chunk; ('done', 0) when it is finished;
+    ('held', seconds left) while another worker's lease is live."""
+    taken = await conn.fetchval(
+        """UPDATE render.chunks
+              SET lease_token = $3, lease_until = now() + make_interval(secs => $4), updated_at = now()
+            WHERE job_id = $1 AND chunk_index = $2 AND status = 'pending'
+              AND (lease_until IS NULL OR lease_until < now() OR lease_token = $3)
+           RETURNING 1""",
+        job_id,
+        chunk_index,
+        token,
+        seconds,
+    )
+    if taken:
+        return "taken", 0.0
+    row = await conn.fetchrow(
+        """SELECT status, greatest(0, extract(epoch FROM lease_until - now()))::float8 AS left
+             FROM render.chunks WHERE job_id = $1 AND chunk_index = $2""",
+        job_id,
+        chunk_index,
+    )
+    if row is None or row["status"] == "done":
+        return "done", 0.0
+    return "held", float(row["left"] or 0.0)
+
+
+async def renew_chunk_lease(conn: Conn, *, job_id: str, chunk_index: int, token: str, seconds: float) -> bool:
+    status = await conn.execute(
+        """UPDATE render.chunks SET lease_until = now() + make_interval(secs => $4)
+            WHERE job_id = $1 AND chunk_index = $2 AND lease_token = $3 AND status = 'pending'""",
+        job_id,
+        chunk_index,
+        token,
+        seconds,
+    )
+    return bool(status.endswith(" 1"))
+
+
+async def overdue_jobs(conn: Conn, *, deadline_seconds: float, limit: int = 100) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT * FROM render.jobs
+            WHERE status IN ('rendering', 'assembling') AND planned_at < now() - make_interval(secs => $1)
+            ORDER BY planned_at LIMIT $2""",
+        deadline_seconds,
+        limit,
+    )
+
+
+async def mark_cleaned(conn: Conn, job_id: str) -> None:
+    await conn.execute("UPDATE render.jobs SET cleaned_at = now() WHERE job_id = $1", job_id)
+
+
+async def failed_uncleaned(conn: Conn, *, limit: int = 50) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT job_id, organization_id FROM render.jobs
+            WHERE status = 'failed' AND cleaned_at IS NULL ORDER BY finished_at LIMIT $1""",
+        limit,
+    )

@@ -1,0 +1,63 @@
+"""Re-publishes the request of any job that stopped moving, so no job stays open forever.
+
+A job whose read model has not changed for `stale_after` seconds while pending or processing may
+have lost a message: a broker restart with in-memory storage, or a crash between a publish and
+its acknowledgement. Its `requested` event is queued again in the outbox (at most once per
+`stale_after`, never while an earlier copy is still unsent). The render service answers a repeated
+request idempotently: a planned job re-hands out its unfinished chunks (or its assembly), a
+finished one re-emits its terminal event. Progress events keep a live job fresh, so a job that is
+merely busy is not re-published. One API replica does this at a time (advisory lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+
+from api_service.adapters import jobs_repo
+from shared import events
+
+log = logging.getLogger(__name__)
+
+_LOCK_ID = 0x1ABE1_57A1  # arbitrary, constant: "label stale"
+
+
+class StaleJobs:
+    def __init__(
+        self, *, pool: asyncpg.Pool, requested_topic: str, source: str, stale_after: float, batch: int = 100
+    ) -> None:
+        self._pool = pool
+        self._topic = requested_topic
+        self._source = source
+        self._stale_after = stale_after
+        self._batch = batch
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(max(1.0, self._stale_after / 3))
+            try:
+                await self.sweep()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("stale-job sweep skipped: %s", exc)
+
+    async def sweep(self) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _LOCK_ID):
+                return 0
+            rows = await jobs_repo.claim_stale(conn, stale_after=self._stale_after, limit=self._batch)
+            for row in rows:
+                data = events.ExportRequested(
+                    job_id=row["job_id"],
+                    organization_id=row["organization_id"],
+                    scope=row["scope"],
+                    export_type=row["export_type"],
+                    file_format=row["file_format"],
+                    filters=row["filters"],
+                    asset_config=row["asset_config"],
+                    requested_at=row["requested_at"],
+                )
+                await jobs_repo.add_to_outbox(conn, topic=self._topic, event=events.make_event(data, source=self._source))
+                log.info("re-published a job that stopped moving", extra={"job_id": row["job_id"]})
+        return len(rows)
