@@ -30,8 +30,11 @@ from shared.schemas import write_event_schemas
 from shared.settings import CommonSettings
 
 DEMO_ORGANIZATION = "Demo Pharma"
-DEMO_PRODUCTS = [("950600013435", "Aspirin 500 mg, 20 tablets"), ("950600013436", "Ibuprofen 200 mg, 24 tablets"),
-                 ("950600013437", "Vitamin D3 1000 IU, 60 capsules")]
+DEMO_PRODUCTS = [
+    ("950600013435", "Aspirin 500 mg, 20 tablets"),
+    ("950600013436", "Ibuprofen 200 mg, 24 tablets"),
+    ("950600013437", "Vitamin D3 1000 IU, 60 capsules"),
+]
 
 
 def _gtin14(body13: str) -> str:
@@ -45,18 +48,25 @@ async def seed_demo(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:
         org = await catalog_repo.create_organization(conn, name=DEMO_ORGANIZATION)
         first_lot: uuid.UUID | None = None
         for p_index, (body, name) in enumerate(DEMO_PRODUCTS):
-            product = await catalog_repo.insert_product(conn, organization_id=org, gtin=_gtin14(body), name=name)
+            product = await catalog_repo.insert_product(
+                conn, organization_id=org, gtin=_gtin14(body), name=name
+            )
             assert product is not None
             lots = [
-                (f"LOT{p_index + 1}{n:03d}", dt.date(2027, 1 + n % 12, 28) if n % 3 else None) for n in range(10)
+                (f"LOT{p_index + 1}{n:03d}", dt.date(2027, 1 + n % 12, 28) if n % 3 else None)
+                for n in range(10)
             ]
             run = await catalog_repo.create_run(conn, organization_id=org, kind="lots", count=len(lots))
-            ids = await catalog_repo.insert_lots(conn, organization_id=org, product_id=product, run_id=run, lots=lots)
+            ids = await catalog_repo.insert_lots(
+                conn, organization_id=org, product_id=product, run_id=run, lots=lots
+            )
             first_lot = first_lot or ids[0]
         assert first_lot is not None
         serials = generated_serials(prefix="SN", start=1, count=1000)
         run = await catalog_repo.create_run(conn, organization_id=org, kind="serials", count=len(serials))
-        await catalog_repo.insert_serials(conn, organization_id=org, lot_id=first_lot, run_id=run, serials=serials)
+        await catalog_repo.insert_serials(
+            conn, organization_id=org, lot_id=first_lot, run_id=run, serials=serials
+        )
         _, key = await api_keys_repo.create_key(conn, organization_id=org, name="demo")
     return org, key
 
@@ -64,8 +74,9 @@ async def seed_demo(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:
 async def ensure_demo(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:
     """The demo organization (seeded once) and a fresh key for it: keys are shown only once, so a
     new run cannot print the old one."""
-    org = await conn.fetchval("SELECT id FROM catalog.organizations WHERE name = $1 ORDER BY created_at LIMIT 1",
-                              DEMO_ORGANIZATION)
+    org = await conn.fetchval(
+        "SELECT id FROM catalog.organizations WHERE name = $1 ORDER BY created_at LIMIT 1", DEMO_ORGANIZATION
+    )
     if org is None:
         return await seed_demo(conn)
     _, key = await api_keys_repo.create_key(conn, organization_id=org, name="demo")
@@ -87,7 +98,9 @@ async def _run(args: argparse.Namespace) -> int:
         if args.command == "create-org":
             print(await catalog_repo.create_organization(conn, name=args.name))
         elif args.command == "create-key":
-            expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=args.expires_days) if args.expires_days else None
+            expires = (
+                dt.datetime.now(dt.UTC) + dt.timedelta(days=args.expires_days) if args.expires_days else None
+            )
             if not await conn.fetchval("SELECT 1 FROM catalog.organizations WHERE id = $1", args.org_id):
                 print(f"error: no organization {args.org_id}", file=sys.stderr)
                 return 2

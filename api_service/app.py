@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from api_service.http import openapi, routes_catalog, routes_exports, routes_health
+from api_service.http import dashboard, openapi, routes_catalog, routes_exports, routes_health, routes_preview
 from api_service.http.auth import auth_middleware, rate_limit_headers_middleware
 from api_service.http.errors import error_middleware
+from api_service.key_usage import KeyUsage
+from api_service.metrics import http_metrics_middleware, sample_gauges
 from api_service.outbox_relay import OutboxRelay
 from api_service.projection import Projection
 from api_service.settings import ApiSettings
 from api_service.stale_jobs import StaleJobs
-from api_service.key_usage import KeyUsage
-from api_service.metrics import http_metrics_middleware, sample_gauges
 from api_service.state import DB_POOL, KAFKA_PRODUCER, KEY_USAGE, S3_CLIENT, SETTINGS
 from shared.consumer import ConsumerLoop
 from shared.db.pool import create_pool
@@ -107,7 +107,10 @@ async def _projection(app: web.Application) -> AsyncIterator[None]:
         delay = 0.5
         while True:
             consumer = make_consumer(
-                settings, settings.topic_events, settings.topic_requested, group_id=settings.projection_group_id
+                settings,
+                settings.topic_events,
+                settings.topic_requested,
+                group_id=settings.projection_group_id,
             )
             try:
                 await consumer.start()
@@ -139,14 +142,23 @@ async def _projection(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: ApiSettings | None = None) -> web.Application:
     settings = settings or ApiSettings()
     app = web.Application(
-        middlewares=[http_metrics_middleware, rate_limit_headers_middleware, error_middleware, auth_middleware],
+        middlewares=[
+            http_metrics_middleware,
+            rate_limit_headers_middleware,
+            error_middleware,
+            auth_middleware,
+        ],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_database, _key_usage, _kafka_producer, _s3, _outbox_relay, _stale_jobs, _gauges, _projection])
+    app.cleanup_ctx.extend(
+        [_database, _key_usage, _kafka_producer, _s3, _outbox_relay, _stale_jobs, _gauges, _projection]
+    )
     app.add_routes(routes_health.routes)
     app.add_routes(routes_exports.routes)
     app.add_routes(routes_catalog.routes)
     app.add_routes(openapi.routes)
+    app.add_routes(routes_preview.routes)
+    app.add_routes(dashboard.routes)
     add_metrics_route(app)
     return app

@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 
 class KeyUsage:
-    def __init__(self, *, pool: asyncpg.Pool, flush_seconds: float = 5.0, prune_seconds: float = 3600.0) -> None:
+    def __init__(
+        self, *, pool: asyncpg.Pool, flush_seconds: float = 5.0, prune_seconds: float = 3600.0
+    ) -> None:
         self._pool = pool
         self._flush_seconds = flush_seconds
         self._prune_seconds = prune_seconds

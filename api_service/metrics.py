@@ -6,7 +6,6 @@ import asyncio
 import time
 
 import asyncpg
-
 from aiohttp import web
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -50,7 +49,8 @@ async def sample_gauges(pool: asyncpg.Pool, every: float = 5.0) -> None:
             for status in ("pending", "processing", "completed", "failed"):
                 JOBS_BY_STATUS.labels(status).set(counts.get(status, 0))
             lag = await pool.fetchval(
-                "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM api.outbox WHERE sent_at IS NULL"
+                "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)"
+                " FROM api.outbox WHERE sent_at IS NULL"
             )
             OUTBOX_LAG.set(float(lag))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):

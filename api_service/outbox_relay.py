@@ -9,6 +9,7 @@ consumers are idempotent).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 
@@ -53,10 +54,8 @@ class OutboxRelay:
                     while await self.relay_batch() == self._batch_size:
                         pass
                     self._wake.clear()
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
-                    except TimeoutError:
-                        pass
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -97,7 +97,11 @@ def _known_parts(raw: dict[str, object]) -> dict[str, object]:
     return {k: raw[k] for k in ("filters", "asset_config") if isinstance(raw.get(k), dict)}
 
 
-_STATUS_OF = {events.ExportStarted: "processing", events.ExportCompleted: "completed", events.ExportFailed: "failed"}
+_STATUS_OF = {
+    events.ExportStarted: "processing",
+    events.ExportCompleted: "completed",
+    events.ExportFailed: "failed",
+}
 
 
 def _count_transition(data: events._Data) -> None:

@@ -58,6 +58,8 @@ class StaleJobs:
                     asset_config=row["asset_config"],
                     requested_at=row["requested_at"],
                 )
-                await jobs_repo.add_to_outbox(conn, topic=self._topic, event=events.make_event(data, source=self._source))
+                await jobs_repo.add_to_outbox(
+                    conn, topic=self._topic, event=events.make_event(data, source=self._source)
+                )
                 log.info("re-published a job that stopped moving", extra={"job_id": row["job_id"]})
         return len(rows)

@@ -15,7 +15,7 @@ from shared.kafka import LazyProducer
 SETTINGS = web.AppKey("settings", ApiSettings)
 DB_POOL = web.AppKey("db_pool", asyncpg.Pool)
 KAFKA_PRODUCER = web.AppKey("kafka_producer", LazyProducer)
-S3_CLIENT = web.AppKey("s3_client", Any)  # aiobotocore S3 client: untyped
+S3_CLIENT: web.AppKey[Any] = web.AppKey("s3_client")  # aiobotocore S3 client: untyped
 KEY_USAGE = web.AppKey("key_usage", KeyUsage)
 
 

@@ -12,9 +12,9 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
-from dataclasses import dataclass
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -43,10 +43,12 @@ EXECUTOR = web.AppKey("executor", ProcessPoolExecutor)
 EMITTER = web.AppKey("emitter", EventEmitter)
 LOOPS = web.AppKey("loops", dict)
 
+
 async def _database(app: web.Application) -> AsyncIterator[None]:
     app[DB_POOL] = await create_pool(app[SETTINGS])
     yield
     await app[DB_POOL].close()
+
 
 async def _producer(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
@@ -57,10 +59,12 @@ async def _producer(app: web.Application) -> AsyncIterator[None]:
     yield
     await producer.stop()
 
+
 async def _s3(app: web.Application) -> AsyncIterator[None]:
     async with s3_client(app[SETTINGS]) as client:
         app[S3] = client
         yield
+
 
 async def _executor(app: web.Application) -> AsyncIterator[None]:
     # Created once (forkserver: children start clean, without this process's threads and sockets).
@@ -70,6 +74,7 @@ async def _executor(app: web.Application) -> AsyncIterator[None]:
     app[EXECUTOR] = executor
     yield
     executor.shutdown(wait=True, cancel_futures=True)
+
 
 @dataclass(frozen=True)
 class _LoopSpec:
@@ -110,7 +115,9 @@ def _consumer_ctx(spec: _LoopSpec) -> Callable[[web.Application], AsyncIterator[
         yield
         loop.stop()
         try:
-            await asyncio.wait_for(asyncio.shield(task), timeout=settings.kafka_session_timeout_ms / 1000 + 25)
+            await asyncio.wait_for(
+                asyncio.shield(task), timeout=settings.kafka_session_timeout_ms / 1000 + 25
+            )
         except TimeoutError:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -118,6 +125,7 @@ def _consumer_ctx(spec: _LoopSpec) -> Callable[[web.Application], AsyncIterator[
         await consumer.stop()  # leaves the group: the partitions move at once
 
     return ctx
+
 
 def _request_handler(app: web.Application) -> Handler:
     settings = app[SETTINGS]
@@ -133,6 +141,7 @@ def _request_handler(app: web.Application) -> Handler:
         s3=app[S3],
         bucket=settings.s3_bucket,
     ).handle
+
 
 def _chunk_worker(app: web.Application) -> Handler:
     return _make_chunk_worker(app).handle
@@ -156,16 +165,20 @@ def _make_chunk_worker(app: web.Application) -> ChunkWorker:
         storage_budget=settings.render_storage_retry_budget_seconds,
     )
 
+
 routes = web.RouteTableDef()
+
 
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     """Alive while both consumer loops run; a crashed loop makes Kubernetes restart the pod."""
     dead = [name for name, task in request.app[LOOPS].items() if task.done()]
     return _json({"status": "dead" if dead else "ok", "stopped_loops": dead}, status=500 if dead else 200)
+
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
@@ -178,7 +191,10 @@ async def readyz(request: web.Request) -> web.Response:
         checks["database"] = f"unavailable: {type(exc).__name__}"
     checks["kafka"] = "ok" if request.app[PRODUCER].ready else "unavailable"
     ready = all(v == "ok" for v in checks.values())
-    return _json({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
+    return _json(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503
+    )
+
 
 async def _watchdog(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
@@ -201,17 +217,32 @@ def create_app(settings: RenderSettings | None = None) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings or RenderSettings()
     app[LOOPS] = {}
-    app.cleanup_ctx.extend([
-        _database,
-        _producer,
-        _s3,
-        _executor,
-        _watchdog,
-        _consumer_ctx(_LoopSpec("planner", lambda s: s.topic_requested, lambda s: s.render_planner_group_id,
-                                _request_handler)),
-        _consumer_ctx(_LoopSpec("chunks", lambda s: s.topic_chunks, lambda s: s.render_worker_group_id,
-                                _chunk_worker, lambda s: s.render_chunks_in_flight)),
-    ])
+    app.cleanup_ctx.extend(
+        [
+            _database,
+            _producer,
+            _s3,
+            _executor,
+            _watchdog,
+            _consumer_ctx(
+                _LoopSpec(
+                    "planner",
+                    lambda s: s.topic_requested,
+                    lambda s: s.render_planner_group_id,
+                    _request_handler,
+                )
+            ),
+            _consumer_ctx(
+                _LoopSpec(
+                    "chunks",
+                    lambda s: s.topic_chunks,
+                    lambda s: s.render_worker_group_id,
+                    _chunk_worker,
+                    lambda s: s.render_chunks_in_flight,
+                )
+            ),
+        ]
+    )
     app.add_routes(routes)
     add_metrics_route(app)
     return app

@@ -23,7 +23,12 @@ from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStream
 
 
 async def assemble(
-    client: Any, *, bucket: str, job: Mapping[str, Any], chunks: Sequence[Mapping[str, Any]], into: S3StreamUpload
+    client: Any,
+    *,
+    bucket: str,
+    job: Mapping[str, Any],
+    chunks: Sequence[Mapping[str, Any]],
+    into: S3StreamUpload,
 ) -> None:
     keys = [part_keys(job["organization_id"], job["job_id"], c["chunk_index"]) for c in chunks]
     if job["request"]["export_type"] == "sheet_pdf":
@@ -31,7 +36,10 @@ async def assemble(
         infos: list[PartInfo] = []
         for key in keys:
             await stream_object(client, bucket=bucket, key=key.data, into=into)
-            infos += [PartInfo.from_json(p) for p in orjson.loads(await read_object(client, bucket=bucket, key=key.pdf_parts))]
+            infos += [
+                PartInfo.from_json(p)
+                for p in orjson.loads(await read_object(client, bucket=bucket, key=key.pdf_parts))
+            ]
         write_trailer(infos, into)
         await into.pump()
         return

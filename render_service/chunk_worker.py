@@ -69,7 +69,9 @@ class ChunkWorker:
         self._s3 = s3
         self._bucket = bucket
         self._emitter = emitter
-        self._pipeline = RenderPipeline(executor=executor, batch_size=batch_size, batches_in_flight=batches_in_flight)
+        self._pipeline = RenderPipeline(
+            executor=executor, batch_size=batch_size, batches_in_flight=batches_in_flight
+        )
         self._instance_id = instance_id
         self._part_bytes = part_bytes
         self._progress_interval = progress_interval
@@ -100,8 +102,14 @@ class ChunkWorker:
                 size = await self._with_storage_budget(lambda: self._render(job, chunk))
                 items = chunk["end_seq"] - chunk["first_seq"]
                 CHUNK_SECONDS.labels(job["request"]["export_type"]).observe(time.monotonic() - started)
-                log.info("chunk rendered by %s: %d items in %.2fs, %d bytes", self._instance_id, items,
-                         time.monotonic() - started, size, extra=extra)
+                log.info(
+                    "chunk rendered by %s: %d items in %.2fs, %d bytes",
+                    self._instance_id,
+                    items,
+                    time.monotonic() - started,
+                    size,
+                    extra=extra,
+                )
             if job["chunk_count"] > 1 and await jobs_repo.claim_assembly(
                 self._pool, job_id, lease_seconds=self._assembly_lease
             ):
@@ -119,7 +127,10 @@ class ChunkWorker:
         """
         while True:
             state, left = await jobs_repo.take_chunk_lease(
-                self._pool, job_id=job["job_id"], chunk_index=chunk_index, token=self._token,
+                self._pool,
+                job_id=job["job_id"],
+                chunk_index=chunk_index,
+                token=self._token,
                 seconds=self._chunk_lease,
             )
             if state != "held":
@@ -155,13 +166,17 @@ class ChunkWorker:
         whole = job["chunk_count"] == 1
         plan = artifact_plan(job)
         keys = part_keys(job["organization_id"], job["job_id"], chunk["chunk_index"])
-        upload = self._upload(plan.key if whole else keys.data, plan.content_type if whole else "application/octet-stream",
-                              content_disposition(plan.filename) if whole else None)
+        upload = self._upload(
+            plan.key if whole else keys.data,
+            plan.content_type if whole else "application/octet-stream",
+            content_disposition(plan.filename) if whole else None,
+        )
         on_progress = self._progress_reporter(job, chunk, upload.pump)
         try:
             async with self._pool.acquire() as conn:
-                sidecar = await self._pipeline.render(conn, job=job, chunk=chunk, sink=upload,
-                                                      on_progress=on_progress, whole=whole)
+                sidecar = await self._pipeline.render(
+                    conn, job=job, chunk=chunk, sink=upload, on_progress=on_progress, whole=whole
+                )
             await upload.finish()
         except BaseException:
             await asyncio.shield(upload.abort())
@@ -171,8 +186,12 @@ class ChunkWorker:
             await self._put(keys.manifest, sidecar.manifest)
             await self._put(keys.pdf_parts, orjson.dumps([p.to_json() for p in sidecar.pdf_parts]))
         marked = await jobs_repo.mark_chunk_done(
-            self._pool, job_id=job["job_id"], chunk_index=chunk["chunk_index"],
-            part_key=plan.key if whole else keys.data, part_size=upload.size, rendered_by=self._instance_id,
+            self._pool,
+            job_id=job["job_id"],
+            chunk_index=chunk["chunk_index"],
+            part_key=plan.key if whole else keys.data,
+            part_size=upload.size,
+            rendered_by=self._instance_id,
         )
         # Checked after every write: a cancel that deleted the job's objects before our last
         # write is seen here, and we delete what we wrote (the cancel sets the status first).
@@ -200,9 +219,16 @@ class ChunkWorker:
             last = time.monotonic()
             if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
                 raise JobStopped(job["job_id"])
-            await jobs_repo.renew_chunk_lease(self._pool, job_id=job["job_id"], chunk_index=chunk["chunk_index"],
-                                              token=self._token, seconds=self._chunk_lease)
-            done_before = 0 if job["chunk_count"] == 1 else await jobs_repo.done_item_count(self._pool, job["job_id"])
+            await jobs_repo.renew_chunk_lease(
+                self._pool,
+                job_id=job["job_id"],
+                chunk_index=chunk["chunk_index"],
+                token=self._token,
+                seconds=self._chunk_lease,
+            )
+            done_before = (
+                0 if job["chunk_count"] == 1 else await jobs_repo.done_item_count(self._pool, job["job_id"])
+            )
             await self._emitter.progress(job["job_id"], done_before + done_here, job["total_items"])
 
         return on_progress
@@ -219,17 +245,29 @@ class ChunkWorker:
             await asyncio.shield(upload.abort())
             raise
         ASSEMBLY_SECONDS.observe(time.monotonic() - started)
-        log.info("assembled %d parts in %.2fs, %d bytes", job["chunk_count"], time.monotonic() - started,
-                 upload.size, extra={"job_id": job["job_id"]})
+        log.info(
+            "assembled %d parts in %.2fs, %d bytes",
+            job["chunk_count"],
+            time.monotonic() - started,
+            upload.size,
+            extra={"job_id": job["job_id"]},
+        )
         await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
-        await delete_prefix(self._s3, bucket=self._bucket, prefix=part_prefix(job["organization_id"], job["job_id"]))
+        await delete_prefix(
+            self._s3, bucket=self._bucket, prefix=part_prefix(job["organization_id"], job["job_id"])
+        )
 
     async def _complete(self, job: asyncpg.Record, *, key: str, size: int, sha256: str) -> None:
         plan = artifact_plan(job)
         async with self._pool.acquire() as conn:
             completed = await jobs_repo.complete_job(
-                conn, job_id=job["job_id"], artifact_key=key, output_filename=plan.filename,
-                file_size_bytes=size, content_type=plan.content_type, sha256=sha256,
+                conn,
+                job_id=job["job_id"],
+                artifact_key=key,
+                output_filename=plan.filename,
+                file_size_bytes=size,
+                content_type=plan.content_type,
+                sha256=sha256,
             )
         if not completed:  # cancelled while the last bytes went up
             raise JobStopped(job["job_id"])
@@ -239,8 +277,14 @@ class ChunkWorker:
         await reemit_terminal(self._emitter, final)
 
     def _upload(self, key: str, content_type: str, disposition: str | None) -> S3StreamUpload:
-        return S3StreamUpload(self._s3, bucket=self._bucket, key=key, part_bytes=self._part_bytes,
-                              content_type=content_type, content_disposition=disposition)
+        return S3StreamUpload(
+            self._s3,
+            bucket=self._bucket,
+            key=key,
+            part_bytes=self._part_bytes,
+            content_type=content_type,
+            content_disposition=disposition,
+        )
 
     async def _put(self, key: str, data: bytes) -> None:
         await self._s3.put_object(Bucket=self._bucket, Key=key, Body=data)
@@ -249,14 +293,18 @@ class ChunkWorker:
         """Leave nothing of a stopped job behind, and say again how it ended. If storage is down,
         the watchdog deletes the objects later (the job stays marked not cleaned)."""
         try:
-            await delete_job_objects(self._s3, bucket=self._bucket, organization_id=job["organization_id"],
-                                     job_id=job["job_id"])
+            await delete_job_objects(
+                self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=job["job_id"]
+            )
             await jobs_repo.mark_cleaned(self._pool, job["job_id"])
         except Exception as exc:
             if not is_transient_s3_error(exc):
                 raise
-            log.warning("could not delete the objects of a stopped job now (%s); the watchdog will", exc,
-                        extra={"job_id": job["job_id"]})
+            log.warning(
+                "could not delete the objects of a stopped job now (%s); the watchdog will",
+                exc,
+                extra={"job_id": job["job_id"]},
+            )
         final = await jobs_repo.get_job(self._pool, job["job_id"])
         assert final is not None
         await reemit_terminal(self._emitter, final)

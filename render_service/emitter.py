@@ -20,7 +20,9 @@ class EventEmitter:
         await self.emit(events.ExportStarted(job_id=job_id, total_items=total))
 
     async def progress(self, job_id: str, processed: int, total: int) -> None:
-        await self.emit(events.ExportProgress(job_id=job_id, processed_items=min(processed, total), total_items=total))
+        await self.emit(
+            events.ExportProgress(job_id=job_id, processed_items=min(processed, total), total_items=total)
+        )
 
     async def failed(self, job_id: str, error: str) -> None:
         await self.emit(events.ExportFailed(job_id=job_id, error=error))

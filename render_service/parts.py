@@ -26,4 +26,6 @@ def part_prefix(organization_id: object, job_id: str) -> str:
 
 def part_keys(organization_id: object, job_id: str, chunk_index: int) -> PartKeys:
     stem = f"{part_prefix(organization_id, job_id)}{chunk_index:05d}"
-    return PartKeys(data=f"{stem}.part", records=f"{stem}.cd", manifest=f"{stem}.csv", pdf_parts=f"{stem}.json")
+    return PartKeys(
+        data=f"{stem}.part", records=f"{stem}.cd", manifest=f"{stem}.csv", pdf_parts=f"{stem}.json"
+    )

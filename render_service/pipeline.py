@@ -13,8 +13,8 @@ import datetime as dt
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
@@ -57,8 +57,13 @@ class _Archive(Protocol):
     """
 
     def batch_size(self, target: int) -> int: ...
-    def submit(self, loop: asyncio.AbstractEventLoop, executor: Executor, items: Sequence[LabelItem],
-               first_index: int) -> asyncio.Future[Any]: ...
+    def submit(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        executor: Executor,
+        items: Sequence[LabelItem],
+        first_index: int,
+    ) -> asyncio.Future[Any]: ...
     def add(self, result: Any) -> int: ...
     def finish(self) -> PartSidecar | None: ...
 
@@ -75,8 +80,13 @@ class ZipArchive:
     def batch_size(self, target: int) -> int:
         return target
 
-    def submit(self, loop: asyncio.AbstractEventLoop, executor: Executor, items: Sequence[LabelItem],
-               first_index: int) -> asyncio.Future[list[RenderedLabel]]:
+    def submit(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        executor: Executor,
+        items: Sequence[LabelItem],
+        first_index: int,
+    ) -> asyncio.Future[list[RenderedLabel]]:
         return loop.run_in_executor(executor, render_batch, items, self._spec)
 
     def add(self, result: list[RenderedLabel]) -> int:
@@ -108,8 +118,13 @@ class PdfArchive:
     def batch_size(self, target: int) -> int:
         return self._spec.batch_size(target)
 
-    def submit(self, loop: asyncio.AbstractEventLoop, executor: Executor, items: Sequence[LabelItem],
-               first_index: int) -> asyncio.Future[tuple[bytes, PartInfo]]:
+    def submit(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        executor: Executor,
+        items: Sequence[LabelItem],
+        first_index: int,
+    ) -> asyncio.Future[tuple[bytes, PartInfo]]:
         return loop.run_in_executor(executor, render_sheet_batch, items, self._spec, first_index)
 
     def add(self, result: tuple[bytes, PartInfo]) -> int:
@@ -127,13 +142,13 @@ class PdfArchive:
         return None
 
 
-def open_archive(
-    request: Mapping[str, Any], sink: Sink, timestamp: dt.datetime, *, whole: bool
-) -> _Archive:
+def open_archive(request: Mapping[str, Any], sink: Sink, timestamp: dt.datetime, *, whole: bool) -> _Archive:
     try:
         if request["export_type"] == "sheet_pdf":
             return PdfArchive(sink, SheetSpec.from_job(request.get("asset_config")), whole=whole)
-        spec = RenderSpec.from_job(request["export_type"], request["file_format"], request.get("asset_config"))
+        spec = RenderSpec.from_job(
+            request["export_type"], request["file_format"], request.get("asset_config")
+        )
         return ZipArchive(sink, spec, timestamp, whole=whole)
     except ValueError as exc:
         raise RenderFailure(str(exc)) from None
@@ -182,7 +197,11 @@ class RenderPipeline:
 
         try:
             async for items in jobs_repo.iter_items(
-                conn, job["job_id"], chunk["first_seq"], chunk["end_seq"], batch=archive.batch_size(self._batch_size)
+                conn,
+                job["job_id"],
+                chunk["first_seq"],
+                chunk["end_seq"],
+                batch=archive.batch_size(self._batch_size),
             ):
                 pending.append((archive.submit(loop, self._executor, items, next_index), time.perf_counter()))
                 next_index += len(items)

@@ -60,7 +60,8 @@ def snapshot_query(spec: ExportSpec, organization_id: uuid.UUID) -> tuple[str, l
         where.append(f"NOT EXISTS (SELECT 1 FROM render.print_history h WHERE h.entity_id = {alias}.id)")
     sql = (
         f"SELECT {alias}.id AS entity_id, p.gtin, l.lot_number AS lot, l.expiry_date AS expiry, "
-        f"{serial} AS serial, {alias}.seq AS entity_seq FROM {from_clause} WHERE {' AND '.join(where)} ORDER BY {alias}.seq"
+        f"{serial} AS serial, {alias}.seq AS entity_seq FROM {from_clause}"
+        f" WHERE {' AND '.join(where)} ORDER BY {alias}.seq"
     )
     return sql, args
 

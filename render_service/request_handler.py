@@ -72,7 +72,9 @@ class RequestHandler:
             return
         try:
             spec = parse_export_spec(
-                request.model_dump(mode="json", include={"scope", "export_type", "file_format", "filters", "asset_config"})
+                request.model_dump(
+                    mode="json", include={"scope", "export_type", "file_format", "filters", "asset_config"}
+                )
             )
         except InvalidExportSpec as exc:
             await self._refuse(job_id, f"invalid request: {exc}")

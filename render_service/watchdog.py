@@ -29,7 +29,14 @@ _LOCK_ID = 0x1ABE1_0D06  # arbitrary, constant: "label watchdog"
 
 class Watchdog:
     def __init__(
-        self, *, pool: asyncpg.Pool, s3: Any, bucket: str, emitter: EventEmitter, deadline: float, interval: float
+        self,
+        *,
+        pool: asyncpg.Pool,
+        s3: Any,
+        bucket: str,
+        emitter: EventEmitter,
+        deadline: float,
+        interval: float,
     ) -> None:
         self._pool = pool
         self._s3 = s3
@@ -57,8 +64,12 @@ class Watchdog:
             uncleaned = await jobs_repo.failed_uncleaned(conn)
         for job in uncleaned:
             try:
-                await delete_job_objects(self._s3, bucket=self._bucket, organization_id=job["organization_id"],
-                                         job_id=job["job_id"])
+                await delete_job_objects(
+                    self._s3,
+                    bucket=self._bucket,
+                    organization_id=job["organization_id"],
+                    job_id=job["job_id"],
+                )
             except Exception as exc:
                 if not is_transient_s3_error(exc):
                     raise

@@ -19,6 +19,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeAlias
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -30,7 +31,7 @@ from shared.metrics import CONSUMER_LAG, HANDLE_SECONDS, KAFKA_ERRORS, MESSAGES_
 
 log = logging.getLogger(__name__)
 
-Record = ConsumerRecord[bytes, bytes]
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Handler = Callable[[Record], Awaitable[None]]
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -156,12 +157,19 @@ class ConsumerLoop:
                     KAFKA_ERRORS.labels("handler").inc()
                 if not transient and attempt >= self._max_attempts:
                     log.exception("%s: giving up on %s@%s", self._name, record.topic, record.offset)
-                    await self._dead_letter(record, f"handler failed {attempt} times: {type(exc).__name__}: {exc}")
+                    await self._dead_letter(
+                        record, f"handler failed {attempt} times: {type(exc).__name__}: {exc}"
+                    )
                     return
                 delay = min(0.2 * 2 ** min(attempt, 6), 10.0) * (0.5 + random.random())
                 log.warning(
                     "%s: %s on %s@%d (attempt %d); retrying in %.1fs",
-                    self._name, type(exc).__name__, record.topic, record.offset, attempt, delay,
+                    self._name,
+                    type(exc).__name__,
+                    record.topic,
+                    record.offset,
+                    attempt,
+                    delay,
                 )
                 await asyncio.sleep(delay)
 

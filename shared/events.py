@@ -38,6 +38,8 @@ FileFormat = Literal["svg", "png", "pdf", "eps"]
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    job_id: JobId  # every event is about one job (and keyed by it)
+
 
 class ExportRequested(_Data):
     job_id: JobId

@@ -6,11 +6,11 @@ the API at submit time (→ 422) and the render service for requests other servi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from shared.events import ExportType, FileFormat, Scope
 from shared.gs1 import DEFAULT_DIGITAL_LINK_BASE, GS1ValidationError, normalize_base, normalize_gtin
@@ -129,15 +129,20 @@ def parse_export_spec(raw: object) -> ExportSpec:
 def coherence_errors(spec: ExportSpec) -> list[FieldError]:
     errors = []
     if spec.scope not in EXPORTABLE_SCOPES:
-        errors.append(FieldError("scope", "scope 'products' is reserved and cannot be exported yet; "
-                                 "use 'lots' or 'serials'"))
+        errors.append(
+            FieldError(
+                "scope", "scope 'products' is reserved and cannot be exported yet; use 'lots' or 'serials'"
+            )
+        )
     allowed = ALLOWED_FORMATS[spec.export_type]
     if spec.file_format not in allowed:
-        errors.append(FieldError(
-            "file_format",
-            f"'{spec.file_format}' does not fit export_type '{spec.export_type}'; "
-            f"allowed: {', '.join(sorted(allowed))}",
-        ))
+        errors.append(
+            FieldError(
+                "file_format",
+                f"'{spec.file_format}' does not fit export_type '{spec.export_type}'; "
+                f"allowed: {', '.join(sorted(allowed))}",
+            )
+        )
     f = spec.filters
     if f.serial_ids is not None and spec.scope != "serials":
         errors.append(FieldError("filters.serial_ids", "only valid with scope 'serials'"))
@@ -175,10 +180,17 @@ def _sheet_errors(scope: str, cfg: AssetConfig) -> list[FieldError]:
     )
     quiet = cfg.quiet_zone_modules if cfg.quiet_zone_modules is not None else SHEET_QUIET_ZONE[symbol]
     module_mm = cfg.module_mm if cfg.module_mm is not None else SHEET_MODULE_MM[symbol]
-    fit = check_fit(template, (side + 2 * quiet, side + 2 * quiet), module_mm, lines if cfg.human_readable is not False else 0)
+    fit = check_fit(
+        template,
+        (side + 2 * quiet, side + 2 * quiet),
+        module_mm,
+        lines if cfg.human_readable is not False else 0,
+    )
     if fit.ok:
         return []
-    return [FieldError("asset_config.module_mm", f"the {symbol} label does not fit {template.name}: {fit.reason}")]
+    return [
+        FieldError("asset_config.module_mm", f"the {symbol} label does not fit {template.name}: {fit.reason}")
+    ]
 
 
 def field_errors(exc: ValidationError) -> list[FieldError]:

@@ -28,7 +28,9 @@ def make_producer(settings: CommonSettings, **overrides: Any) -> AIOKafkaProduce
     return AIOKafkaProducer(**options)
 
 
-def make_consumer(settings: CommonSettings, *topics: str, group_id: str, **overrides: Any) -> AIOKafkaConsumer:
+def make_consumer(
+    settings: CommonSettings, *topics: str, group_id: str, **overrides: Any
+) -> AIOKafkaConsumer:
     options: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
         "client_id": settings.kafka_client_id,
@@ -46,9 +48,7 @@ def make_consumer(settings: CommonSettings, *topics: str, group_id: str, **overr
     return AIOKafkaConsumer(*topics, **options)
 
 
-async def publish_event(
-    producer: AIOKafkaProducer, topic: str, event: events.CloudEvent
-) -> None:
+async def publish_event(producer: AIOKafkaProducer, topic: str, event: events.CloudEvent) -> None:
     await producer.send_and_wait(
         topic,
         value=events.encode(event),
@@ -70,7 +70,12 @@ async def send_to_dlq(
     await producer.send_and_wait(dlq_topic, value=record.value, key=record.key, headers=headers)
     log.warning(
         "sent message to DLQ",
-        extra={"topic": record.topic, "partition": record.partition, "offset": record.offset, "reason": reason},
+        extra={
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "reason": reason,
+        },
     )
 
 

@@ -14,13 +14,17 @@ KAFKA_ERRORS = Counter(
 )
 S3_ERRORS = Counter("label_export_s3_errors_total", "Object-store errors", ["operation"])
 CONSUMER_LAG = Gauge(
-    "label_export_consumer_lag_messages", "Messages behind the partition end, per consumer", ["group", "topic"]
+    "label_export_consumer_lag_messages",
+    "Messages behind the partition end, per consumer",
+    ["group", "topic"],
 )
 MESSAGES_HANDLED = Counter(
     "label_export_messages_handled_total", "Kafka messages handled, by outcome", ["consumer", "outcome"]
 )
 HANDLE_SECONDS = Histogram(
-    "label_export_message_handle_seconds", "Time to handle one Kafka message", ["consumer"],
+    "label_export_message_handle_seconds",
+    "Time to handle one Kafka message",
+    ["consumer"],
     buckets=(0.001, 0.005, 0.02, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
 

@@ -36,13 +36,23 @@ def content_disposition(filename: str) -> str:
     return f'attachment; filename="{filename}"'
 
 
-_RETRYABLE_CODES = frozenset({"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "503", "500"})
+_RETRYABLE_CODES = frozenset(
+    {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "503", "500"}
+)
 
 
 def is_transient_s3_error(exc: BaseException) -> bool:
     """Connection trouble or a 5xx from the store: worth retrying; a 4xx is not."""
-    if isinstance(exc, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError,
-                        aiohttp.ClientError, OSError, TimeoutError)):
+    if isinstance(
+        exc,
+        (
+            botocore.exceptions.ConnectionError,
+            botocore.exceptions.HTTPClientError,
+            aiohttp.ClientError,
+            OSError,
+            TimeoutError,
+        ),
+    ):
         return True
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})

@@ -22,9 +22,9 @@ from api_service.settings import ApiSettings
 from shared.db.migrate import migrate
 from shared.devstack.endpoints import StackEndpoints
 from shared.devstack.ports import free_port
+from shared.devstack.services import ServiceProcess
 from shared.devstack.stack import LocalStack, StackOptions
 from tests.support.api import Tenant
-from shared.devstack.services import ServiceProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-import asyncpg
-
 from api_service.domain.api_keys import display_prefix, generate_api_key, key_digest
 from api_service.domain.principal import Principal
+from shared.db.pool import DbConn
 
 
 async def authenticate_and_count(
-    conn: asyncpg.Pool | asyncpg.Connection, key: str, *, minute_start: dt.datetime, day_start: dt.datetime
+    conn: DbConn, key: str, *, minute_start: dt.datetime, day_start: dt.datetime
 ) -> tuple[Principal, int, int] | None:
     """Find the key's principal and count this request in both rate windows: one round trip.
 
@@ -26,7 +25,8 @@ async def authenticate_and_count(
            ), counted AS (
                INSERT INTO api.rate_limit_counters AS c (key_id, window_kind, window_start, count)
                SELECT k.id, w.kind, w.start, 1
-                 FROM k CROSS JOIN (VALUES ('minute', $2::timestamptz), ('day', $3::timestamptz)) AS w(kind, start)
+                 FROM k CROSS JOIN (VALUES ('minute', $2::timestamptz), ('day', $3::timestamptz))
+                      AS w(kind, start)
                ON CONFLICT (key_id, window_kind, window_start) DO UPDATE SET count = c.count + 1
                RETURNING window_kind, count
            )
@@ -49,16 +49,16 @@ async def authenticate_and_count(
     return principal, row["minute_count"], row["day_count"]
 
 
-async def touch_last_used(conn: asyncpg.Pool | asyncpg.Connection, key_ids: list[uuid.UUID]) -> None:
+async def touch_last_used(conn: DbConn, key_ids: list[uuid.UUID]) -> None:
     await conn.execute("UPDATE api.api_keys SET last_used_at = now() WHERE id = ANY($1::uuid[])", key_ids)
 
 
-async def prune_rate_counters(conn: asyncpg.Pool | asyncpg.Connection) -> None:
+async def prune_rate_counters(conn: DbConn) -> None:
     await conn.execute("DELETE FROM api.rate_limit_counters WHERE window_start < now() - interval '2 days'")
 
 
 async def create_key(
-    conn: asyncpg.Pool | asyncpg.Connection,
+    conn: DbConn,
     *,
     organization_id: uuid.UUID,
     name: str = "",
@@ -78,14 +78,12 @@ async def create_key(
     return key_id, key
 
 
-async def revoke_key(conn: asyncpg.Pool | asyncpg.Connection, *, key_id: uuid.UUID) -> bool:
+async def revoke_key(conn: DbConn, *, key_id: uuid.UUID) -> bool:
     status = await conn.execute("UPDATE api.api_keys SET is_active = false WHERE id = $1", key_id)
     return bool(status.endswith(" 1"))
 
 
-async def set_rate_limits(
-    conn: asyncpg.Pool | asyncpg.Connection, *, key_id: uuid.UUID, per_minute: int, per_day: int
-) -> bool:
+async def set_rate_limits(conn: DbConn, *, key_id: uuid.UUID, per_minute: int, per_day: int) -> bool:
     """Per-key overrides; 0 restores the service default."""
     status = await conn.execute(
         "UPDATE api.api_keys SET rate_limit_per_minute = $2, rate_limit_per_day = $3 WHERE id = $1",

@@ -9,17 +9,19 @@ from typing import Any
 
 import asyncpg
 
-Conn = asyncpg.Pool | asyncpg.Connection
+from shared.db.pool import DbConn
 
 
-async def create_organization(conn: Conn, *, name: str) -> uuid.UUID:
+async def create_organization(conn: DbConn, *, name: str) -> uuid.UUID:
     org_id: uuid.UUID = await conn.fetchval(
         "INSERT INTO catalog.organizations (name) VALUES ($1) RETURNING id", name
     )
     return org_id
 
 
-async def insert_product(conn: Conn, *, organization_id: uuid.UUID, gtin: str, name: str) -> uuid.UUID | None:
+async def insert_product(
+    conn: DbConn, *, organization_id: uuid.UUID, gtin: str, name: str
+) -> uuid.UUID | None:
     """None when the organization already has a product with this GTIN."""
     product_id: uuid.UUID | None = await conn.fetchval(
         """INSERT INTO catalog.products (organization_id, gtin, name) VALUES ($1, $2, $3)
@@ -31,15 +33,17 @@ async def insert_product(conn: Conn, *, organization_id: uuid.UUID, gtin: str, n
     return product_id
 
 
-async def product_exists(conn: Conn, *, organization_id: uuid.UUID, product_id: uuid.UUID) -> bool:
+async def product_exists(conn: DbConn, *, organization_id: uuid.UUID, product_id: uuid.UUID) -> bool:
     return bool(
         await conn.fetchval(
-            "SELECT 1 FROM catalog.products WHERE id = $1 AND organization_id = $2", product_id, organization_id
+            "SELECT 1 FROM catalog.products WHERE id = $1 AND organization_id = $2",
+            product_id,
+            organization_id,
         )
     )
 
 
-async def lot_exists(conn: Conn, *, organization_id: uuid.UUID, lot_id: uuid.UUID) -> bool:
+async def lot_exists(conn: DbConn, *, organization_id: uuid.UUID, lot_id: uuid.UUID) -> bool:
     return bool(
         await conn.fetchval(
             "SELECT 1 FROM catalog.lots WHERE id = $1 AND organization_id = $2", lot_id, organization_id
@@ -47,7 +51,9 @@ async def lot_exists(conn: Conn, *, organization_id: uuid.UUID, lot_id: uuid.UUI
     )
 
 
-async def existing_lot_numbers(conn: Conn, *, product_id: uuid.UUID, lot_numbers: Sequence[str]) -> list[str]:
+async def existing_lot_numbers(
+    conn: DbConn, *, product_id: uuid.UUID, lot_numbers: Sequence[str]
+) -> list[str]:
     rows = await conn.fetch(
         "SELECT lot_number FROM catalog.lots WHERE product_id = $1 AND lot_number = ANY($2::text[])",
         product_id,
@@ -56,7 +62,7 @@ async def existing_lot_numbers(conn: Conn, *, product_id: uuid.UUID, lot_numbers
     return [r["lot_number"] for r in rows]
 
 
-async def existing_serial_numbers(conn: Conn, *, lot_id: uuid.UUID, serials: Sequence[str]) -> list[str]:
+async def existing_serial_numbers(conn: DbConn, *, lot_id: uuid.UUID, serials: Sequence[str]) -> list[str]:
     rows = await conn.fetch(
         "SELECT serial_number FROM catalog.serials WHERE lot_id = $1 AND serial_number = ANY($2::text[])",
         lot_id,
@@ -65,13 +71,16 @@ async def existing_serial_numbers(conn: Conn, *, lot_id: uuid.UUID, serials: Seq
     return [r["serial_number"] for r in rows]
 
 
-async def count_serials(conn: Conn, *, lot_id: uuid.UUID) -> int:
+async def count_serials(conn: DbConn, *, lot_id: uuid.UUID) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM catalog.serials WHERE lot_id = $1", lot_id))
 
 
-async def create_run(conn: asyncpg.Connection, *, organization_id: uuid.UUID, kind: str, count: int) -> uuid.UUID:
+async def create_run(
+    conn: asyncpg.Connection, *, organization_id: uuid.UUID, kind: str, count: int
+) -> uuid.UUID:
     run_id: uuid.UUID = await conn.fetchval(
-        "INSERT INTO catalog.lot_runs (organization_id, entity_kind, created_count) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO catalog.lot_runs (organization_id, entity_kind, created_count)"
+        " VALUES ($1, $2, $3) RETURNING id",
         organization_id,
         kind,
         count,
@@ -144,7 +153,7 @@ _FILTER_COLUMN = {"product_id": "product_id", "lot_id": "lot_id", "lot_run_id": 
 
 
 async def list_page(
-    conn: Conn,
+    conn: DbConn,
     *,
     kind: str,
     organization_id: uuid.UUID,
@@ -163,14 +172,15 @@ async def list_page(
     total = int(await conn.fetchval(f"SELECT count(*) FROM {table} WHERE {clause}", *args))
     args += [page_size, (page - 1) * page_size]
     rows = await conn.fetch(
-        f"SELECT {columns} FROM {table} WHERE {clause} ORDER BY seq LIMIT ${len(args) - 1} OFFSET ${len(args)}",
+        f"SELECT {columns} FROM {table} WHERE {clause}"
+        f" ORDER BY seq LIMIT ${len(args) - 1} OFFSET ${len(args)}",
         *args,
     )
     return [dict(r) for r in rows], total
 
 
 async def set_active(
-    conn: Conn, *, kind: str, organization_id: uuid.UUID, entity_id: uuid.UUID, is_active: bool
+    conn: DbConn, *, kind: str, organization_id: uuid.UUID, entity_id: uuid.UUID, is_active: bool
 ) -> dict[str, Any] | None:
     table, columns, _ = LISTINGS[kind]
     row = await conn.fetchrow(

@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 import asyncpg
+
 from shared import events
+from shared.db.pool import DbConn
 
 OUTBOX_CHANNEL = "label_export_outbox"
 
@@ -56,9 +58,7 @@ async def add_to_outbox(conn: asyncpg.Connection, *, topic: str, event: events.C
     await conn.execute(f"NOTIFY {OUTBOX_CHANNEL}")
 
 
-async def get_job(
-    conn: asyncpg.Pool | asyncpg.Connection, *, organization_id: uuid.UUID, job_id: str
-) -> asyncpg.Record | None:
+async def get_job(conn: DbConn, *, organization_id: uuid.UUID, job_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT {_JOB_COLUMNS} FROM api.export_jobs WHERE job_id = $1 AND organization_id = $2",
         job_id,
@@ -104,16 +104,19 @@ async def mark_failed(conn: asyncpg.Connection, *, job_id: str, error: str) -> N
 async def claim_stale(conn: asyncpg.Connection, *, stale_after: float, limit: int) -> list[asyncpg.Record]:
     """Open jobs unchanged for `stale_after` s, not re-published within it, with no unsent request
     in the outbox; marks them re-published now."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         """UPDATE api.export_jobs j SET republished_at = now()
             WHERE j.job_id IN (
                 SELECT job_id FROM api.export_jobs
                  WHERE status IN ('pending', 'processing')
                    AND updated_at < now() - make_interval(secs => $1)
                    AND (republished_at IS NULL OR republished_at < now() - make_interval(secs => $1))
-                   AND NOT EXISTS (SELECT 1 FROM api.outbox o WHERE o.key = export_jobs.job_id AND o.sent_at IS NULL)
+                   AND NOT EXISTS (SELECT 1 FROM api.outbox o
+                                    WHERE o.key = export_jobs.job_id AND o.sent_at IS NULL)
                  ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-           RETURNING job_id, organization_id, scope, export_type, file_format, filters, asset_config, requested_at""",
+           RETURNING job_id, organization_id, scope, export_type, file_format, filters, asset_config,
+                     requested_at""",
         stale_after,
         limit,
     )
+    return rows

@@ -87,6 +87,7 @@ async def park(conn: asyncpg.Connection, *, event_id: str, event_type: str, data
 
 
 async def take_parked(conn: asyncpg.Connection, *, job_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "DELETE FROM api.parked_events WHERE job_id = $1 RETURNING event_type, data, received_at", job_id
     )
+    return rows

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import asyncpg
 import orjson
@@ -36,7 +36,7 @@ class ApiError(Exception):
         status: int,
         message: str,
         *,
-        details: Sequence[FieldError] | list[dict[str, object]] | None = None,
+        details: Sequence[FieldError | Mapping[str, object]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -60,7 +60,7 @@ def error_response(err: ApiError) -> web.Response:
         details = None
     else:
         details = [
-            {"field": d.field, "message": d.message} if isinstance(d, FieldError) else d
+            {"field": d.field, "message": d.message} if isinstance(d, FieldError) else dict(d)
             for d in err.details
         ]
     body = {

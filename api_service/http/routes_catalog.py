@@ -30,8 +30,11 @@ async def create_product(request: web.Request) -> web.Response:
         request.app[DB_POOL], organization_id=org, gtin=body.gtin, name=body.name
     )
     if product_id is None:
-        raise ApiError(409, f"a product with GTIN {body.gtin} already exists",
-                       details=[{"field": "gtin", "duplicates": [body.gtin]}])
+        raise ApiError(
+            409,
+            f"a product with GTIN {body.gtin} already exists",
+            details=[{"field": "gtin", "duplicates": [body.gtin]}],
+        )
     return model_response(ProductOut(id=product_id, gtin=body.gtin, name=body.name), status=201)
 
 
@@ -54,7 +57,9 @@ async def create_serials(request: web.Request) -> web.Response:
 
 
 def _bulk_response(result: catalog_service.BulkResult) -> web.Response:
-    return model_response(BulkCreated(lot_run_id=result.lot_run_id, created=len(result.ids), ids=result.ids), status=201)
+    return model_response(
+        BulkCreated(lot_run_id=result.lot_run_id, created=len(result.ids), ids=result.ids), status=201
+    )
 
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:

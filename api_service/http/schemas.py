@@ -109,7 +109,9 @@ class Page(_Out, Generic[Row]):
 ROW_MODELS: dict[str, type[_Out]] = {"products": ProductRow, "lots": LotRow, "serials": SerialRow}
 
 
-def model_response(model: BaseModel, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def model_response(
+    model: BaseModel, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     return web.Response(
         body=dumps(model.model_dump(mode="json")),
         status=status,

@@ -29,13 +29,21 @@ async def create_lots(*, pool: asyncpg.Pool, organization_id: uuid.UUID, body: L
     if dup := duplicates(numbers):
         raise _conflict("lot_number", dup)
     async with pool.acquire() as conn, conn.transaction():
-        if not await catalog_repo.product_exists(conn, organization_id=organization_id, product_id=body.product_id):
+        if not await catalog_repo.product_exists(
+            conn, organization_id=organization_id, product_id=body.product_id
+        ):
             raise not_found("product")
         # Serialize bulk creates on one product so the duplicate check below cannot race.
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 1))", body.product_id)
-        if taken := await catalog_repo.existing_lot_numbers(conn, product_id=body.product_id, lot_numbers=numbers):
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 1))", body.product_id
+        )
+        if taken := await catalog_repo.existing_lot_numbers(
+            conn, product_id=body.product_id, lot_numbers=numbers
+        ):
             raise _conflict("lot_number", taken)
-        run_id = await catalog_repo.create_run(conn, organization_id=organization_id, kind="lots", count=len(numbers))
+        run_id = await catalog_repo.create_run(
+            conn, organization_id=organization_id, kind="lots", count=len(numbers)
+        )
         ids = await catalog_repo.insert_lots(
             conn,
             organization_id=organization_id,
@@ -46,7 +54,9 @@ async def create_lots(*, pool: asyncpg.Pool, organization_id: uuid.UUID, body: L
     return BulkResult(lot_run_id=run_id, ids=ids)
 
 
-async def create_serials(*, pool: asyncpg.Pool, organization_id: uuid.UUID, body: SerialsBulkIn) -> BulkResult:
+async def create_serials(
+    *, pool: asyncpg.Pool, organization_id: uuid.UUID, body: SerialsBulkIn
+) -> BulkResult:
     async with pool.acquire() as conn, conn.transaction():
         if not await catalog_repo.lot_exists(conn, organization_id=organization_id, lot_id=body.lot_id):
             raise not_found("lot")
@@ -54,7 +64,9 @@ async def create_serials(*, pool: asyncpg.Pool, organization_id: uuid.UUID, body
         if body.generate is not None:
             start = await catalog_repo.count_serials(conn, lot_id=body.lot_id) + 1
             try:
-                serials = generated_serials(prefix=body.generate.prefix, start=start, count=body.generate.count)
+                serials = generated_serials(
+                    prefix=body.generate.prefix, start=start, count=body.generate.count
+                )
             except ValueError as exc:
                 raise ApiError(422, str(exc), details=[FieldError("generate.prefix", str(exc))]) from None
         else:

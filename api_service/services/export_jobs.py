@@ -11,9 +11,9 @@ import asyncpg
 import orjson
 
 from api_service.adapters import jobs_repo
+from api_service.domain.principal import Principal
 from api_service.http.errors import ApiError
 from api_service.metrics import JOBS_SUBMITTED
-from api_service.domain.principal import Principal
 from shared import events
 from shared.export_request import ExportSpec, FieldError
 from shared.ids import new_job_id

@@ -66,7 +66,9 @@ class S3StreamUpload:
 
     async def _upload_part(self, data: bytes) -> None:
         if self._upload_id is None:
-            created = await self._client.create_multipart_upload(Bucket=self._bucket, Key=self._key, **self._extra)
+            created = await self._client.create_multipart_upload(
+                Bucket=self._bucket, Key=self._key, **self._extra
+            )
             self._upload_id = created["UploadId"]
         number = len(self._parts) + 1
         answer = await self._client.upload_part(
@@ -76,13 +78,18 @@ class S3StreamUpload:
 
     async def finish(self) -> None:
         if self._upload_id is None:
-            await self._client.put_object(Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), **self._extra)
+            await self._client.put_object(
+                Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), **self._extra
+            )
         else:
             await self.pump()
             if self._buffer:
                 await self._upload_part(bytes(self._buffer))
             await self._client.complete_multipart_upload(
-                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+                Bucket=self._bucket,
+                Key=self._key,
+                UploadId=self._upload_id,
+                MultipartUpload={"Parts": self._parts},
             )
         self._buffer.clear()
 
@@ -91,12 +98,16 @@ class S3StreamUpload:
         self._buffer.clear()
         if self._upload_id is not None:
             try:
-                await self._client.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id)
+                await self._client.abort_multipart_upload(
+                    Bucket=self._bucket, Key=self._key, UploadId=self._upload_id
+                )
             except Exception as exc:
                 log.warning("could not abort multipart upload of %s: %s", self._key, exc)
 
 
-async def stream_object(client: Any, *, bucket: str, key: str, into: S3StreamUpload, piece_bytes: int = 1 << 20) -> None:
+async def stream_object(
+    client: Any, *, bucket: str, key: str, into: S3StreamUpload, piece_bytes: int = 1 << 20
+) -> None:
     """Copy an object into an upload through a bounded buffer (one piece and one part at a time).
 
     Not a server-side UploadPartCopy: the completed event carries the artifact's SHA-256, and a

@@ -10,20 +10,19 @@ import asyncpg
 
 from render_service.planner import chunk_alignment, chunk_bounds, snapshot_query
 from render_service.rendering.model import LabelItem
+from shared.db.pool import DbConn
 from shared.export_request import ExportSpec
 
-Conn = asyncpg.Pool | asyncpg.Connection
 
-
-async def organization_exists(conn: Conn, organization_id: uuid.UUID) -> bool:
+async def organization_exists(conn: DbConn, organization_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval("SELECT 1 FROM catalog.organizations WHERE id = $1", organization_id))
 
 
-async def get_job(conn: Conn, job_id: str) -> asyncpg.Record | None:
+async def get_job(conn: DbConn, job_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM render.jobs WHERE job_id = $1", job_id)
 
 
-async def job_status(conn: Conn, job_id: str) -> str | None:
+async def job_status(conn: DbConn, job_id: str) -> str | None:
     status: str | None = await conn.fetchval("SELECT status FROM render.jobs WHERE job_id = $1", job_id)
     return status
 
@@ -55,7 +54,8 @@ async def plan_job(
         # The snapshot is copied server-side: no entity travels through this process.
         status = await conn.execute(
             f"""INSERT INTO render.job_items (job_id, seq, entity_id, gtin, lot, expiry, serial)
-                SELECT ${len(args) + 1}, (row_number() OVER (ORDER BY q.entity_seq)) - 1, q.entity_id, q.gtin, q.lot, q.expiry, q.serial
+                SELECT ${len(args) + 1}, (row_number() OVER (ORDER BY q.entity_seq)) - 1,
+                       q.entity_id, q.gtin, q.lot, q.expiry, q.serial
                   FROM ({select}) q""",
             *args,
             job_id,
@@ -75,7 +75,7 @@ async def plan_job(
         return True
 
 
-async def pending_chunks(conn: Conn, job_id: str) -> list[int]:
+async def pending_chunks(conn: DbConn, job_id: str) -> list[int]:
     rows = await conn.fetch(
         "SELECT chunk_index FROM render.chunks WHERE job_id = $1 AND status = 'pending' ORDER BY chunk_index",
         job_id,
@@ -83,16 +83,17 @@ async def pending_chunks(conn: Conn, job_id: str) -> list[int]:
     return [r["chunk_index"] for r in rows]
 
 
-async def get_chunk(conn: Conn, job_id: str, chunk_index: int) -> asyncpg.Record | None:
+async def get_chunk(conn: DbConn, job_id: str, chunk_index: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT * FROM render.chunks WHERE job_id = $1 AND chunk_index = $2", job_id, chunk_index
     )
 
 
-async def done_item_count(conn: Conn, job_id: str) -> int:
+async def done_item_count(conn: DbConn, job_id: str) -> int:
     return int(
         await conn.fetchval(
-            "SELECT coalesce(sum(end_seq - first_seq), 0) FROM render.chunks WHERE job_id = $1 AND status = 'done'",
+            "SELECT coalesce(sum(end_seq - first_seq), 0) FROM render.chunks"
+            " WHERE job_id = $1 AND status = 'done'",
             job_id,
         )
     )
@@ -112,14 +113,19 @@ async def iter_items(
         )
         while rows := await cursor.fetch(batch):
             yield [
-                LabelItem(entity_id=str(r["entity_id"]), gtin=r["gtin"], lot=r["lot"], expiry=r["expiry"],
-                          serial=r["serial"])
+                LabelItem(
+                    entity_id=str(r["entity_id"]),
+                    gtin=r["gtin"],
+                    lot=r["lot"],
+                    expiry=r["expiry"],
+                    serial=r["serial"],
+                )
                 for r in rows
             ]
 
 
 async def mark_chunk_done(
-    conn: Conn, *, job_id: str, chunk_index: int, part_key: str, part_size: int, rendered_by: str
+    conn: DbConn, *, job_id: str, chunk_index: int, part_key: str, part_size: int, rendered_by: str
 ) -> bool:
     status = await conn.execute(
         """UPDATE render.chunks SET status = 'done', part_key = $3, part_size = $4, rendered_by = $5,
@@ -170,7 +176,7 @@ async def complete_job(
         return True
 
 
-async def fail_job(conn: Conn, *, job_id: str, error: str) -> bool:
+async def fail_job(conn: DbConn, *, job_id: str, error: str) -> bool:
     status = await conn.execute(
         """UPDATE render.jobs SET status = 'failed', error = $2, finished_at = now()
             WHERE job_id = $1 AND status IN ('rendering', 'assembling')""",
@@ -180,7 +186,7 @@ async def fail_job(conn: Conn, *, job_id: str, error: str) -> bool:
     return bool(status.endswith(" 1"))
 
 
-async def claim_assembly(conn: Conn, job_id: str, *, lease_seconds: float) -> bool:
+async def claim_assembly(conn: DbConn, job_id: str, *, lease_seconds: float) -> bool:
     """True for exactly one caller once every chunk is done (the row lock decides between racers).
     The claim is a lease: a job left `assembling` by a dead assembler is claimed again only after
     the lease runs out, never while a live one is still writing."""
@@ -197,12 +203,15 @@ async def claim_assembly(conn: Conn, job_id: str, *, lease_seconds: float) -> bo
     return bool(claimed)
 
 
-async def chunks_of(conn: Conn, job_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT * FROM render.chunks WHERE job_id = $1 ORDER BY chunk_index", job_id)
+async def chunks_of(conn: DbConn, job_id: str) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM render.chunks WHERE job_id = $1 ORDER BY chunk_index", job_id
+    )
+    return rows
 
 
 async def take_chunk_lease(
-    conn: Conn, *, job_id: str, chunk_index: int, token: str, seconds: float
+    conn: DbConn, *, job_id: str, chunk_index: int, token: str, seconds: float
 ) -> tuple[str, float]:
     """('taken', 0) when this worker may render the chunk; ('done', 0) when it is finished;
     ('held', seconds left) while another worker's lease is live."""
@@ -230,7 +239,9 @@ async def take_chunk_lease(
     return "held", float(row["left"] or 0.0)
 
 
-async def renew_chunk_lease(conn: Conn, *, job_id: str, chunk_index: int, token: str, seconds: float) -> bool:
+async def renew_chunk_lease(
+    conn: DbConn, *, job_id: str, chunk_index: int, token: str, seconds: float
+) -> bool:
     status = await conn.execute(
         """UPDATE render.chunks SET lease_until = now() + make_interval(secs => $4)
             WHERE job_id = $1 AND chunk_index = $2 AND lease_token = $3 AND status = 'pending'""",
@@ -242,23 +253,25 @@ async def renew_chunk_lease(conn: Conn, *, job_id: str, chunk_index: int, token:
     return bool(status.endswith(" 1"))
 
 
-async def overdue_jobs(conn: Conn, *, deadline_seconds: float, limit: int = 100) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def overdue_jobs(conn: DbConn, *, deadline_seconds: float, limit: int = 100) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT * FROM render.jobs
             WHERE status IN ('rendering', 'assembling') AND planned_at < now() - make_interval(secs => $1)
             ORDER BY planned_at LIMIT $2""",
         deadline_seconds,
         limit,
     )
+    return rows
 
 
-async def mark_cleaned(conn: Conn, job_id: str) -> None:
+async def mark_cleaned(conn: DbConn, job_id: str) -> None:
     await conn.execute("UPDATE render.jobs SET cleaned_at = now() WHERE job_id = $1", job_id)
 
 
-async def failed_uncleaned(conn: Conn, *, limit: int = 50) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def failed_uncleaned(conn: DbConn, *, limit: int = 50) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT job_id, organization_id FROM render.jobs
             WHERE status = 'failed' AND cleaned_at IS NULL ORDER BY finished_at LIMIT $1""",
         limit,
     )
+    return rows

@@ -98,7 +98,9 @@ class RenderSpec:
         """
         formats = EXPORT_FORMATS.get(export_type)
         if formats is None:
-            raise ValueError(f"export_type: {export_type!r} is not rendered here (one of {sorted(EXPORT_FORMATS)})")
+            raise ValueError(
+                f"export_type: {export_type!r} is not rendered here (one of {sorted(EXPORT_FORMATS)})"
+            )
         if file_format not in formats:
             raise ValueError(f"file_format: {file_format!r} does not fit export_type {export_type!r}")
         try:

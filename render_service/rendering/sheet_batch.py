@@ -23,7 +23,6 @@ from .symbols.errors import SymbolEncodeError
 from .symbols.qr import encode_qr
 
 
-
 @dataclass(frozen=True, slots=True)
 class SheetSpec:
     template: SheetTemplate
@@ -49,7 +48,9 @@ class SheetSpec:
         symbol = cfg.symbol or "datamatrix"
         style = SheetStyle(
             module_mm=cfg.module_mm if cfg.module_mm is not None else SHEET_MODULE_MM[symbol],
-            quiet_zone_modules=cfg.quiet_zone_modules if cfg.quiet_zone_modules is not None else SHEET_QUIET_ZONE[symbol],
+            quiet_zone_modules=cfg.quiet_zone_modules
+            if cfg.quiet_zone_modules is not None
+            else SHEET_QUIET_ZONE[symbol],
             human_readable=cfg.human_readable if cfg.human_readable is not None else True,
         )
         return cls(
@@ -66,7 +67,9 @@ class SheetSpec:
         return max(1, round(target / per_page)) * per_page
 
 
-def render_sheet_batch(items: Sequence[LabelItem], spec: SheetSpec, first_label_index: int) -> tuple[bytes, PartInfo]:
+def render_sheet_batch(
+    items: Sequence[LabelItem], spec: SheetSpec, first_label_index: int
+) -> tuple[bytes, PartInfo]:
     today = dt.date.today()
     data = {item.entity_id: label_data(item, today=today) for item in items}
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 import orjson
 
 from shared.settings import CommonSettings
+
+# Repository functions take either: a pool for one-statement work, a connection inside a transaction.
+DbConn: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -10,6 +10,7 @@ Ports: API_PORT (8080), RENDER_PORTS ("8081,8082"), DEVSTACK_KAFKA_PORT, DEVSTAC
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -43,13 +44,21 @@ async def run() -> int:
         await migrate(endpoints.database_url)
         env = {**endpoints.as_env(), **LOCAL_KAFKA}
         api = ServiceProcess(
-            module="api_service", name="api", env={**env, "API_HOST": "127.0.0.1"}, log_dir=logs,
-            port_var="API_PORT", port=api_port,
+            module="api_service",
+            name="api",
+            env={**env, "API_HOST": "127.0.0.1"},
+            log_dir=logs,
+            port_var="API_PORT",
+            port=api_port,
         )
         workers = [
             ServiceProcess(
-                module="render_service", name=f"render-{n}", env={**env, "RENDER_INSTANCE_ID": f"render-{n}"},
-                log_dir=logs, port_var="RENDER_HTTP_PORT", port=port,
+                module="render_service",
+                name=f"render-{n}",
+                env={**env, "RENDER_INSTANCE_ID": f"render-{n}"},
+                log_dir=logs,
+                port_var="RENDER_HTTP_PORT",
+                port=port,
             )
             for n, port in enumerate(render_ports, start=1)
         ]
@@ -85,12 +94,13 @@ async def _watch(stop: asyncio.Event, services: list[ServiceProcess]) -> None:
     while not stop.is_set():
         for service in services:
             if service.proc is not None and service.proc.poll() is not None:
-                print(f"{service.name} exited ({service.proc.returncode}):\n{service.log_tail()}", file=sys.stderr)
+                print(
+                    f"{service.name} exited ({service.proc.returncode}):\n{service.log_tail()}",
+                    file=sys.stderr,
+                )
                 return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=1)
-        except TimeoutError:
-            pass
 
 
 def main() -> None:

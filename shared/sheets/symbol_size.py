@@ -14,9 +14,32 @@ import math
 from shared.gs1 import GS1Data, digital_link_uri, element_string, hri_lines
 
 # ECC 200 square symbols: (modules a side, data codewords), ISO/IEC 16022 table 7.
-_DATAMATRIX = [(10, 3), (12, 5), (14, 8), (16, 12), (18, 18), (20, 22), (22, 30), (24, 36), (26, 44),
-               (32, 62), (36, 86), (40, 114), (44, 144), (48, 174), (52, 204), (64, 280), (72, 368),
-               (80, 456), (88, 576), (96, 696), (104, 816), (120, 1050), (132, 1304), (144, 1558)]
+_DATAMATRIX = [
+    (10, 3),
+    (12, 5),
+    (14, 8),
+    (16, 12),
+    (18, 18),
+    (20, 22),
+    (22, 30),
+    (24, 36),
+    (26, 44),
+    (32, 62),
+    (36, 86),
+    (40, 114),
+    (44, 144),
+    (48, 174),
+    (52, 204),
+    (64, 280),
+    (72, 368),
+    (80, 456),
+    (88, 576),
+    (96, 696),
+    (104, 816),
+    (120, 1050),
+    (132, 1304),
+    (144, 1558),
+]
 # QR data codewords at error correction M, versions 1–10 (ISO/IEC 18004 table 7).
 _QR_CODEWORDS_M = [16, 28, 44, 64, 86, 108, 124, 154, 182, 216]
 _QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
@@ -65,10 +88,13 @@ def qr_side(data: str) -> int:
     raise ValueError("data too long for the sizes this check knows (QR version 10)")
 
 
-def smallest_label(*, scope: str, symbol: str, datamatrix_content: str, digital_link_base: str) -> tuple[int, int]:
+def smallest_label(
+    *, scope: str, symbol: str, datamatrix_content: str, digital_link_base: str
+) -> tuple[int, int]:
     """(modules a side without quiet zone, HRI lines) of the smallest label of `scope`."""
-    data = GS1Data.create(gtin=_SAMPLE_GTIN, lot=SMALLEST_LOT,
-                          serial=SMALLEST_SERIAL if scope == "serials" else None)
+    data = GS1Data.create(
+        gtin=_SAMPLE_GTIN, lot=SMALLEST_LOT, serial=SMALLEST_SERIAL if scope == "serials" else None
+    )
     if symbol == "qr":
         side = qr_side(digital_link_uri(data, digital_link_base))
     elif datamatrix_content == "digital_link":

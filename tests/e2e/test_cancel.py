@@ -37,8 +37,9 @@ async def test_cancel_a_large_job_mid_run(api: Api, endpoints: StackEndpoints, d
     lot = (await api.lots(product["id"], [{"lot_number": "BIG"}]))["ids"][0]
     created = await api.post("/products/api/v1/serials/bulk/", {"lot_id": lot, "generate": {"count": 40_000}})
     assert created.status == 201
-    receipt = await api.submit({"scope": "serials", "export_type": "datamatrix", "file_format": "png",
-                                "filters": {"lot_ids": [lot]}})
+    receipt = await api.submit(
+        {"scope": "serials", "export_type": "datamatrix", "file_format": "png", "filters": {"lot_ids": [lot]}}
+    )
     job_id = receipt.body["job_id"]
     poll = receipt.body["poll_url"]
     async with asyncio.timeout(60):

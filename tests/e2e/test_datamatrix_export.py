@@ -19,11 +19,11 @@ pytestmark = pytest.mark.e2e
 
 GTIN = "09506000134352"
 LOTS = [
-    {"lot_number": "A/B%C&D+E\"F", "expiry_date": "2027-03-31"},
+    {"lot_number": 'A/B%C&D+E"F', "expiry_date": "2027-03-31"},
     {"lot_number": "L" * 20},  # the longest lot, no expiry
     {"lot_number": "LOT-001", "expiry_date": "2028-12-01"},
 ]
-SERIALS = ["S/1%2&3+4\"5", "9" * 20, "SN-000001"]
+SERIALS = ['S/1%2&3+4"5', "9" * 20, "SN-000001"]
 
 
 @pytest.fixture
@@ -65,7 +65,13 @@ async def test_datamatrix_png_lots_every_symbol_decodes(api: Api) -> None:
     product = await api.product(GTIN)
     created = await api.lots(product["id"], LOTS)
     status, data, headers = await export_and_download(
-        api, {"scope": "lots", "export_type": "datamatrix", "file_format": "png", "filters": {"product_id": product["id"]}}
+        api,
+        {
+            "scope": "lots",
+            "export_type": "datamatrix",
+            "file_format": "png",
+            "filters": {"product_id": product["id"]},
+        },
     )
     job_id = status["job_id"]
     assert status["total_items"] == status["processed_items"] == 3
@@ -85,7 +91,9 @@ async def test_datamatrix_png_lots_every_symbol_decodes(api: Api) -> None:
     for lot, row in zip(LOTS, manifest, strict=True):
         info = archive.getinfo(row["file_name"])
         assert info.compress_type == zipfile.ZIP_STORED
-        assert decode_png(archive.read(info)) == [("]d2", expected_element_string(lot.get("expiry_date"), lot["lot_number"]))]
+        assert decode_png(archive.read(info)) == [
+            ("]d2", expected_element_string(lot.get("expiry_date"), lot["lot_number"]))
+        ]
         assert row["hri"] == expected_hri(GTIN, lot.get("expiry_date"), lot["lot_number"])
 
 
@@ -94,7 +102,13 @@ async def test_datamatrix_png_serials_every_symbol_decodes(api: Api) -> None:
     lot = (await api.lots(product["id"], [{"lot_number": "SER/LOT", "expiry_date": "2029-02-28"}]))["ids"][0]
     created = await api.serials(lot, SERIALS)
     status, data, _ = await export_and_download(
-        api, {"scope": "serials", "export_type": "datamatrix", "file_format": "png", "filters": {"lot_ids": [lot]}}
+        api,
+        {
+            "scope": "serials",
+            "export_type": "datamatrix",
+            "file_format": "png",
+            "filters": {"lot_ids": [lot]},
+        },
     )
     assert status["total_items"] == 3
     archive = zipfile.ZipFile(io.BytesIO(data))

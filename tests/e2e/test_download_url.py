@@ -20,7 +20,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-async def short_ttl_api(service_env: dict[str, str], tenant: Tenant, render_replicas: Any) -> AsyncIterator[Api]:
+async def short_ttl_api(
+    service_env: dict[str, str], tenant: Tenant, render_replicas: Any
+) -> AsyncIterator[Api]:
     """A second API replica whose links live 2 seconds."""
     env = {k.lower(): v for k, v in service_env.items()}
     env["projection_group_id"] += "-short"

@@ -52,7 +52,7 @@ def yymmdd(iso: str) -> str:
 
 
 def element_string(lot: str, expiry: str | None, serial: str | None) -> str:
-    """As a reader transmits it after `]d2`/`]C1`: no leading FNC1, GS after a variable AI that is not last."""
+    """As a reader transmits it after `]d2`/`]C1`: no leading FNC1; GS after a variable AI not last."""
     text = "01" + GTIN + (f"17{yymmdd(expiry)}" if expiry else "") + "10" + lot
     return text + (f"{GS}21{serial}" if serial else "")
 
@@ -64,11 +64,18 @@ def digital_link(lot: str, expiry: str | None, serial: str | None) -> str:
 
 
 def hri(lot: str, expiry: str | None, serial: str | None) -> str:
-    return f"(01){GTIN}" + (f"(17){yymmdd(expiry)}" if expiry else "") + f"(10){lot}" + (f"(21){serial}" if serial else "")
+    return (
+        f"(01){GTIN}"
+        + (f"(17){yymmdd(expiry)}" if expiry else "")
+        + f"(10){lot}"
+        + (f"(21){serial}" if serial else "")
+    )
 
 
 @pytest.fixture(scope="module")
-async def catalog(api_url: str, render_replicas: Any, db: Any) -> AsyncIterator[tuple[Api, list[dict[str, Any]]]]:
+async def catalog(
+    api_url: str, render_replicas: Any, db: Any
+) -> AsyncIterator[tuple[Api, list[dict[str, Any]]]]:
     """One organization with awkward lots and serials; `entities[scope]` lists (id, lot, expiry, serial)."""
     from tests.conftest import make_tenant
 
@@ -78,8 +85,14 @@ async def catalog(api_url: str, render_replicas: Any, db: Any) -> AsyncIterator[
         product = await api.product(GTIN)
         lot_ids = (await api.lots(product["id"], [*LOTS, SERIAL_LOT]))["ids"]
         serial_ids = (await api.serials(lot_ids[-1], SERIALS))["ids"]
-        lots = [(i, lot["lot_number"], lot.get("expiry_date"), None) for i, lot in zip(lot_ids, [*LOTS, SERIAL_LOT], strict=True)]
-        serials = [(i, SERIAL_LOT["lot_number"], SERIAL_LOT["expiry_date"], s) for i, s in zip(serial_ids, SERIALS, strict=True)]
+        lots = [
+            (i, lot["lot_number"], lot.get("expiry_date"), None)
+            for i, lot in zip(lot_ids, [*LOTS, SERIAL_LOT], strict=True)
+        ]
+        serials = [
+            (i, SERIAL_LOT["lot_number"], SERIAL_LOT["expiry_date"], s)
+            for i, s in zip(serial_ids, SERIALS, strict=True)
+        ]
         yield api, [{"lots": lots, "serials": serials}]
 
 
@@ -108,15 +121,22 @@ def decode_file(name: str, data: bytes) -> list[tuple[str, str]]:
 
 
 ZIP_CASES = [
-    ("datamatrix", "png", {}), ("datamatrix", "svg", {}), ("datamatrix", "png", {"datamatrix_content": "digital_link"}),
-    ("qr_codes", "png", {}), ("qr_codes", "svg", {}),
-    ("barcodes_1d", "svg", {}), ("barcodes_1d", "eps", {}), ("barcodes_1d", "eps", {"barcode_type": "ean13"}),
-    ("codes_combined", "svg", {}), ("codes_combined", "png", {}),
+    ("datamatrix", "png", {}),
+    ("datamatrix", "svg", {}),
+    ("datamatrix", "png", {"datamatrix_content": "digital_link"}),
+    ("qr_codes", "png", {}),
+    ("qr_codes", "svg", {}),
+    ("barcodes_1d", "svg", {}),
+    ("barcodes_1d", "eps", {}),
+    ("barcodes_1d", "eps", {"barcode_type": "ean13"}),
+    ("codes_combined", "svg", {}),
+    ("codes_combined", "png", {}),
 ]
 
 
-def expected_symbols(export_type: str, config: dict[str, Any], lot: str, expiry: str | None,
-                     serial: str | None) -> list[tuple[str, str]]:
+def expected_symbols(
+    export_type: str, config: dict[str, Any], lot: str, expiry: str | None, serial: str | None
+) -> list[tuple[str, str]]:
     gs1, link = element_string(lot, expiry, serial), digital_link(lot, expiry, serial)
     if export_type == "datamatrix":
         return [("]d1", link)] if config.get("datamatrix_content") == "digital_link" else [("]d2", gs1)]
@@ -129,15 +149,30 @@ def expected_symbols(export_type: str, config: dict[str, Any], lot: str, expiry:
 
 
 @pytest.mark.parametrize("scope", ["lots", "serials"])
-@pytest.mark.parametrize(("export_type", "file_format", "config"), ZIP_CASES,
-                         ids=[f"{t}-{f}{'-' + '-'.join(c.values()) if c else ''}" for t, f, c in ZIP_CASES])
+@pytest.mark.parametrize(
+    ("export_type", "file_format", "config"),
+    ZIP_CASES,
+    ids=[f"{t}-{f}{'-' + '-'.join(c.values()) if c else ''}" for t, f, c in ZIP_CASES],
+)
 async def test_zip_exports_decode_exactly(
-    catalog: tuple[Api, list[dict[str, Any]]], scope: str, export_type: str, file_format: str, config: dict[str, Any]
+    catalog: tuple[Api, list[dict[str, Any]]],
+    scope: str,
+    export_type: str,
+    file_format: str,
+    config: dict[str, Any],
 ) -> None:
     api, [entities] = catalog
     items = entities[scope]
-    status, data = await run_export(api, {"scope": scope, "export_type": export_type, "file_format": file_format,
-                                          "asset_config": config, "filters": {"gtins": [GTIN]}})
+    status, data = await run_export(
+        api,
+        {
+            "scope": scope,
+            "export_type": export_type,
+            "file_format": file_format,
+            "asset_config": config,
+            "filters": {"gtins": [GTIN]},
+        },
+    )
     assert status["output_filename"] == f"{export_type}-{scope}-{status['job_id'][:4]}-{len(items)}.zip"
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
@@ -147,12 +182,14 @@ async def test_zip_exports_decode_exactly(
     assert [row["entity_id"] for row in manifest] == [i for i, *_ in items for _ in range(per_entity)]
     names = [row["file_name"] for row in manifest]
     assert len(set(names)) == len(names) and all("/" not in n and "\\" not in n for n in names)
-    for n, (entity_id, lot, expiry, serial) in enumerate(items):
-        rows = manifest[n * per_entity:(n + 1) * per_entity]
+    for n, (_, lot, expiry, serial) in enumerate(items):
+        rows = manifest[n * per_entity : (n + 1) * per_entity]
         expected = expected_symbols(export_type, config, lot, expiry, serial)
         for row, want in zip(rows, expected, strict=True):
             info = archive.getinfo(row["file_name"])
-            assert info.compress_type == (zipfile.ZIP_STORED if info.filename.endswith(".png") else zipfile.ZIP_DEFLATED)
+            assert info.compress_type == (
+                zipfile.ZIP_STORED if info.filename.endswith(".png") else zipfile.ZIP_DEFLATED
+            )
             decoded = decode_file(info.filename, archive.read(info))
             assert decoded == [want], f"{info.filename}: {decoded} != {want}"
             assert row["hri"] == hri(lot, expiry, serial)
@@ -160,7 +197,11 @@ async def test_zip_exports_decode_exactly(
             assert row["symbology_id"] == want[0]
 
 
-PDF_CASES = [("63up_1in_letter", "datamatrix"), ("30up_1x2.625in_letter", "qr"), ("24up_70x37mm_a4", "datamatrix")]
+PDF_CASES = [
+    ("63up_1in_letter", "datamatrix"),
+    ("30up_1x2.625in_letter", "qr"),
+    ("24up_70x37mm_a4", "datamatrix"),
+]
 
 
 @pytest.mark.parametrize("scope", ["lots", "serials"])
@@ -170,9 +211,16 @@ async def test_sheet_pdf_decodes_cell_by_cell(
 ) -> None:
     api, [entities] = catalog
     items = entities[scope]
-    status, data = await run_export(api, {"scope": scope, "export_type": "sheet_pdf", "file_format": "pdf",
-                                          "asset_config": {"sheet_template": template, "symbol": symbol},
-                                          "filters": {"gtins": [GTIN]}})
+    status, data = await run_export(
+        api,
+        {
+            "scope": scope,
+            "export_type": "sheet_pdf",
+            "file_format": "pdf",
+            "asset_config": {"sheet_template": template, "symbol": symbol},
+            "filters": {"gtins": [GTIN]},
+        },
+    )
     assert status["output_filename"] == f"sheet-{status['job_id'][:4]}-{len(items)}.pdf"
     path = tmp_path / "sheet.pdf"
     path.write_bytes(data)
@@ -185,23 +233,41 @@ async def test_sheet_pdf_decodes_cell_by_cell(
         assert decoded == [("]d2", element_string(lot, exp, ser)) for _, lot, exp, ser in items]
     text = "".join(pdf_page_texts(path)).replace("\n", "")
     for _, lot, expiry, serial in items:
-        for part in (f"(01){GTIN}", f"(10){lot}", *([f"(17){yymmdd(expiry)}"] if expiry else []),
-                     *([f"(21){serial}"] if serial else [])):
+        for part in (
+            f"(01){GTIN}",
+            f"(10){lot}",
+            *([f"(17){yymmdd(expiry)}"] if expiry else []),
+            *([f"(21){serial}"] if serial else []),
+        ):
             assert part in text, f"{part!r} not found in the PDF text"
 
 
 async def test_an_empty_sheet_export_fails_clearly(catalog: tuple[Api, list[dict[str, Any]]]) -> None:
     api, _ = catalog
-    receipt = await api.submit({"scope": "lots", "export_type": "sheet_pdf", "file_format": "pdf",
-                                "filters": {"gtins": ["00614141000012"]}})
+    receipt = await api.submit(
+        {
+            "scope": "lots",
+            "export_type": "sheet_pdf",
+            "file_format": "pdf",
+            "filters": {"gtins": ["00614141000012"]},
+        }
+    )
     status = await api.wait_terminal(receipt.body["job_id"])
     assert status["status"] == "failed" and "no labels" in status["error"]
 
 
-async def test_a_label_too_small_for_its_symbol_is_refused_at_submit(catalog: tuple[Api, list[dict[str, Any]]]) -> None:
+async def test_a_label_too_small_for_its_symbol_is_refused_at_submit(
+    catalog: tuple[Api, list[dict[str, Any]]],
+) -> None:
     api, _ = catalog
-    answer = await api.submit({"scope": "lots", "export_type": "sheet_pdf", "file_format": "pdf",
-                               "asset_config": {"sheet_template": "80up_0.5x1.75in_letter", "symbol": "qr"}})
+    answer = await api.submit(
+        {
+            "scope": "lots",
+            "export_type": "sheet_pdf",
+            "file_format": "pdf",
+            "asset_config": {"sheet_template": "80up_0.5x1.75in_letter", "symbol": "qr"},
+        }
+    )
     assert answer.status == 422
     detail = answer.body["error"]["details"][0]
     assert detail["field"] == "asset_config.module_mm" and "does not fit" in detail["message"]

@@ -52,13 +52,25 @@ async def export(api: Api, body: dict[str, Any]) -> tuple[dict[str, Any], bytes]
         return status, await resp.read()
 
 
-async def test_multi_chunk_zip_uses_both_replicas(api: Api, db: asyncpg.Pool, endpoints: StackEndpoints) -> None:
+async def test_multi_chunk_zip_uses_both_replicas(
+    api: Api, db: asyncpg.Pool, endpoints: StackEndpoints
+) -> None:
     lot, ids = await serials(api, 4000)
-    status, data = await export(api, {"scope": "serials", "export_type": "datamatrix", "file_format": "png",
-                                      "filters": {"lot_ids": [lot]}})
+    status, data = await export(
+        api,
+        {
+            "scope": "serials",
+            "export_type": "datamatrix",
+            "file_format": "png",
+            "filters": {"lot_ids": [lot]},
+        },
+    )
     job_id = status["job_id"]
-    chunks = await db.fetch("SELECT chunk_index, rendered_by, first_seq, end_seq FROM render.chunks "
-                            "WHERE job_id = $1 ORDER BY chunk_index", job_id)
+    chunks = await db.fetch(
+        "SELECT chunk_index, rendered_by, first_seq, end_seq FROM render.chunks "
+        "WHERE job_id = $1 ORDER BY chunk_index",
+        job_id,
+    )
     assert len(chunks) == 4 and [c["end_seq"] - c["first_seq"] for c in chunks] == [1000] * 4
     assert {c["rendered_by"] for c in chunks} == {"render-1", "render-2"}
 
@@ -71,15 +83,19 @@ async def test_multi_chunk_zip_uses_both_replicas(api: Api, db: asyncpg.Pool, en
         want = f"01{GTIN}17270630" + f"10FAN\x1d21{n + 1:06d}"
         assert decode_png(archive.read(row["file_name"])) == [("]d2", want)], row["file_name"]
     assert hashlib.sha256(data).hexdigest() == await db.fetchval(
-        "SELECT sha256 FROM api.export_jobs WHERE job_id = $1", job_id)
+        "SELECT sha256 FROM api.export_jobs WHERE job_id = $1", job_id
+    )
     settings = CommonSettings(**{k.lower(): v for k, v in endpoints.as_env().items()})
     async with s3_client(settings) as s3:
-        listed = await s3.list_objects_v2(Bucket=endpoints.s3_bucket,
-                                          Prefix=f"exports/{api.tenant.organization_id}/{job_id}/")  # type: ignore[union-attr]
+        listed = await s3.list_objects_v2(
+            Bucket=endpoints.s3_bucket, Prefix=f"exports/{api.tenant.organization_id}/{job_id}/"
+        )  # type: ignore[union-attr]
     assert [o["Key"].rsplit("/", 1)[1] for o in listed.get("Contents", [])] == [status["output_filename"]]
 
     # A chunk task delivered again after completion changes nothing.
-    before = await db.fetchrow("SELECT version, sha256, processed_items FROM api.export_jobs WHERE job_id = $1", job_id)
+    before = await db.fetchrow(
+        "SELECT version, sha256, processed_items FROM api.export_jobs WHERE job_id = $1", job_id
+    )
     producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap_servers)
     await producer.start()
     try:
@@ -88,22 +104,30 @@ async def test_multi_chunk_zip_uses_both_replicas(api: Api, db: asyncpg.Pool, en
     finally:
         await producer.stop()
     await asyncio.sleep(3)
-    after = await db.fetchrow("SELECT version, sha256, processed_items FROM api.export_jobs WHERE job_id = $1", job_id)
+    after = await db.fetchrow(
+        "SELECT version, sha256, processed_items FROM api.export_jobs WHERE job_id = $1", job_id
+    )
     assert after == before
     assert await db.fetchval("SELECT count(*) FROM render.print_history WHERE job_id = $1", job_id) == 4000
 
 
 @needs_pdf_tools
 async def test_multi_chunk_sheet_pdf(api: Api, db: asyncpg.Pool, tmp_path: Path) -> None:
-    lot, ids = await serials(api, 2000)
-    status, data = await export(api, {"scope": "serials", "export_type": "sheet_pdf", "file_format": "pdf",
-                                      "filters": {"lot_ids": [lot]}})
-    chunks = await db.fetch("SELECT first_seq, end_seq, rendered_by FROM render.chunks WHERE job_id = $1 "
-                            "ORDER BY chunk_index", status["job_id"])
+    lot, _ids = await serials(api, 2000)
+    status, data = await export(
+        api,
+        {"scope": "serials", "export_type": "sheet_pdf", "file_format": "pdf", "filters": {"lot_ids": [lot]}},
+    )
+    chunks = await db.fetch(
+        "SELECT first_seq, end_seq, rendered_by FROM render.chunks WHERE job_id = $1 ORDER BY chunk_index",
+        status["job_id"],
+    )
     assert len(chunks) == 3 and all(c["first_seq"] % 63 == 0 for c in chunks)  # page-aligned parts
     assert {c["rendered_by"] for c in chunks} == {"render-1", "render-2"}
     path = tmp_path / "sheet.pdf"
     path.write_bytes(data)
     qpdf_check(path)
-    decoded = decode_pdf_cells(path, BUILTIN_TEMPLATES["63up_1in_letter"], 2000, zxingcpp.BarcodeFormat.DataMatrix)
+    decoded = decode_pdf_cells(
+        path, BUILTIN_TEMPLATES["63up_1in_letter"], 2000, zxingcpp.BarcodeFormat.DataMatrix
+    )
     assert decoded == [("]d2", f"01{GTIN}17270630" + f"10FAN\x1d21{n + 1:06d}") for n in range(2000)]

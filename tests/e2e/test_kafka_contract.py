@@ -81,7 +81,9 @@ async def test_request_published_to_kafka_becomes_a_job(api: Api, producer: AIOK
     await api.lots(product["id"], [{"lot_number": "K1", "expiry_date": "2027-05-31"}, {"lot_number": "K2"}])
     data = request_data(api_tenant(api), filters={"product_id": product["id"]})
     await producer.send_and_wait(
-        "label-export.requested", cloud_event(data), key=data["job_id"].encode(),
+        "label-export.requested",
+        cloud_event(data),
+        key=data["job_id"].encode(),
         headers=[("content-type", b"application/cloudevents+json")],
     )
     await wait_visible(api, data["job_id"])

@@ -48,8 +48,9 @@ async def test_counters_move_by_the_right_amounts(
         return await scrape(api.session, api_url), [await scrape(api.session, r.url) for r in render_replicas]
 
     api_before, render_before = await everything()
-    receipt = await api.submit({"scope": "serials", "export_type": "qr_codes", "file_format": "svg",
-                                "filters": {"lot_ids": [lot]}})
+    receipt = await api.submit(
+        {"scope": "serials", "export_type": "qr_codes", "file_format": "svg", "filters": {"lot_ids": [lot]}}
+    )
     status = await api.wait_terminal(receipt.body["job_id"])
     assert status["status"] == "completed"
     await api.get(f"{EXPORTS}{receipt.body['job_id']}/")
@@ -63,7 +64,9 @@ async def test_counters_move_by_the_right_amounts(
     assert api_delta("label_export_outbox_published_total") >= 1
     route = "/products/api/v1/labels/export/"
     assert api_delta("label_export_http_request_seconds_count", route=route, method="POST", status="202") == 1
-    polls = api_delta("label_export_http_request_seconds_count", route=route + "{job_id}/", method="GET", status="200")
+    polls = api_delta(
+        "label_export_http_request_seconds_count", route=route + "{job_id}/", method="GET", status="200"
+    )
     assert polls >= 2
     rendered = sum(
         value(after, "label_export_items_rendered_total", export_type="qr_codes", file_format="svg")
@@ -78,5 +81,11 @@ async def test_counters_move_by_the_right_amounts(
     )
     assert finished == 1
     for samples in render_after:  # every replica reports its consumers' lag
-        assert ("label_export_consumer_lag_messages", (("group", "chunks"), ("topic", "label-export.chunks"))) in samples
-        assert ("label_export_consumer_lag_messages", (("group", "planner"), ("topic", "label-export.requested"))) in samples
+        assert (
+            "label_export_consumer_lag_messages",
+            (("group", "chunks"), ("topic", "label-export.chunks")),
+        ) in samples
+        assert (
+            "label_export_consumer_lag_messages",
+            (("group", "planner"), ("topic", "label-export.requested")),
+        ) in samples

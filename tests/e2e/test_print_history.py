@@ -23,7 +23,9 @@ async def api(api_url: str, tenant: Tenant, render_replicas: Any) -> AsyncIterat
 
 
 async def export(api: Api, filters: dict[str, Any]) -> tuple[dict[str, Any], zipfile.ZipFile]:
-    receipt = await api.submit({"scope": "lots", "export_type": "datamatrix", "file_format": "png", "filters": filters})
+    receipt = await api.submit(
+        {"scope": "lots", "export_type": "datamatrix", "file_format": "png", "filters": filters}
+    )
     status = await api.wait_terminal(receipt.body["job_id"])
     assert status["status"] == "completed", status
     async with api.session.get(status["download_url"]) as resp:
@@ -52,5 +54,9 @@ async def test_never_printed_across_two_exports(api: Api, db: asyncpg.Pool) -> N
 
     status, _ = await export(api, {"product_id": product["id"]})  # without the filter: all five again
     assert status["total_items"] == 5
-    assert more["ids"][0] in {str(r["entity_id"]) for r in await db.fetch(
-        "SELECT entity_id FROM render.print_history WHERE job_id = $1", status["job_id"])}
+    assert more["ids"][0] in {
+        str(r["entity_id"])
+        for r in await db.fetch(
+            "SELECT entity_id FROM render.print_history WHERE job_id = $1", status["job_id"]
+        )
+    }

@@ -22,8 +22,15 @@ from tests.conftest import make_tenant
 from tests.support.api import EXPORTS, Api, Tenant
 
 BODY = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
-RATE_HEADERS = ("RateLimit-Policy", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
-                "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+RATE_HEADERS = (
+    "RateLimit-Policy",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+)
 
 
 @pytest.fixture
@@ -73,7 +80,9 @@ async def test_rate_limit_is_shared_by_replicas_and_answers_429(
     assert int(refused.headers["X-RateLimit-Reset"]) >= int(time.time())
 
 
-async def test_default_limits_are_advertised(session: aiohttp.ClientSession, api_url: str, db: asyncpg.Pool) -> None:
+async def test_default_limits_are_advertised(
+    session: aiohttp.ClientSession, api_url: str, db: asyncpg.Pool
+) -> None:
     tenant = await make_tenant(db, "defaults")
     await api_keys_repo.set_rate_limits(db, key_id=tenant.key_id, per_minute=0, per_day=0)
     answer = await Api(session, api_url, tenant).get("/products/api/v1/products/")
@@ -102,7 +111,9 @@ async def test_idempotency_keys_are_scoped_to_the_organization(
     api: Api, session: aiohttp.ClientSession, api_url: str, other_tenant: Tenant
 ) -> None:
     mine = await api.submit(BODY, headers={"Idempotency-Key": "shared-name"})
-    theirs = await Api(session, api_url, other_tenant).submit(BODY, headers={"Idempotency-Key": "shared-name"})
+    theirs = await Api(session, api_url, other_tenant).submit(
+        BODY, headers={"Idempotency-Key": "shared-name"}
+    )
     assert mine.body["job_id"] != theirs.body["job_id"]
 
 
@@ -116,7 +127,7 @@ async def test_etag_and_if_none_match(api: Api) -> None:
     receipt = await api.submit(BODY)
     first = await api.get(receipt.body["poll_url"])
     etag = first.headers["ETag"]
-    assert etag.startswith('"') and not etag.startswith('W/')
+    assert etag.startswith('"') and not etag.startswith("W/")
     if first.body["status"] in ("pending", "processing"):
         assert int(first.headers["Retry-After"]) >= 1
     again = await api.get(receipt.body["poll_url"], headers={"If-None-Match": etag})
@@ -135,14 +146,18 @@ async def test_body_size_limit_is_413_in_the_envelope(api: Api) -> None:
     assert answer.body["error"]["code"] == "PAYLOAD_TOO_LARGE"
 
 
-async def test_revoked_and_expired_keys_are_401(session: aiohttp.ClientSession, api_url: str, db: asyncpg.Pool) -> None:
+async def test_revoked_and_expired_keys_are_401(
+    session: aiohttp.ClientSession, api_url: str, db: asyncpg.Pool
+) -> None:
     tenant = await make_tenant(db, "revoked")
     api = Api(session, api_url, tenant)
     assert (await api.get("/products/api/v1/products/")).status == 200
     await api_keys_repo.revoke_key(db, key_id=tenant.key_id)
     assert (await api.get("/products/api/v1/products/")).status == 401
-    key_id, key = await api_keys_repo.create_key(
-        db, organization_id=tenant.organization_id, expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    _key_id, key = await api_keys_repo.create_key(
+        db,
+        organization_id=tenant.organization_id,
+        expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1),
     )
     answer = await Api(session, api_url, key).get("/products/api/v1/products/")
     assert answer.status == 401 and "expired" in answer.body["error"]["message"]

@@ -31,13 +31,17 @@ def assert_envelope(answer: Answer, status: int, code: str) -> dict[str, Any]:
 
 
 async def test_missing_key_is_401(session: aiohttp.ClientSession, api_url: str) -> None:
-    error = assert_envelope(await Api(session, api_url, None).get(EXPORTS + new_job_id() + "/"), 401, "UNAUTHORIZED")
+    error = assert_envelope(
+        await Api(session, api_url, None).get(EXPORTS + new_job_id() + "/"), 401, "UNAUTHORIZED"
+    )
     assert "X-API-Key" in error["message"]
 
 
 @pytest.mark.parametrize("key", ["nonsense", "csb_" + "a" * 32 + "_00000000", generate_api_key()[:-1] + "x"])
 async def test_malformed_key_is_401(session: aiohttp.ClientSession, api_url: str, key: str) -> None:
-    error = assert_envelope(await Api(session, api_url, key).get(EXPORTS + new_job_id() + "/"), 401, "UNAUTHORIZED")
+    error = assert_envelope(
+        await Api(session, api_url, key).get(EXPORTS + new_job_id() + "/"), 401, "UNAUTHORIZED"
+    )
     assert "malformed" in error["message"]
 
 
@@ -56,7 +60,9 @@ async def test_malformed_job_id_is_422(session: aiohttp.ClientSession, api_url: 
 
 
 async def test_unknown_job_is_404(session: aiohttp.ClientSession, api_url: str, tenant: Tenant) -> None:
-    assert_envelope(await Api(session, api_url, tenant.api_key).get(EXPORTS + new_job_id() + "/"), 404, "NOT_FOUND")
+    assert_envelope(
+        await Api(session, api_url, tenant.api_key).get(EXPORTS + new_job_id() + "/"), 404, "NOT_FOUND"
+    )
 
 
 async def test_other_organizations_job_is_404(
@@ -72,7 +78,9 @@ async def test_other_organizations_job_is_404(
     assert receipt.body["job_id"] not in error["message"]
 
 
-async def test_unknown_body_field_is_422_naming_it(session: aiohttp.ClientSession, api_url: str, tenant: Tenant) -> None:
+async def test_unknown_body_field_is_422_naming_it(
+    session: aiohttp.ClientSession, api_url: str, tenant: Tenant
+) -> None:
     api = Api(session, api_url, tenant.api_key)
     error = assert_envelope(await api.submit({**VALID_BODY, "colour": "red"}), 422, "VALIDATION_ERROR")
     assert {"field": "colour", "message": "unknown field"} in error["details"]
@@ -132,8 +140,12 @@ async def test_catalog_validation_names_item_and_field(
     error = assert_envelope(answer, 422, "VALIDATION_ERROR")
     assert error["details"][0]["field"] == "lots.1.lot_number"
     assert "' '" in error["details"][0]["message"]
-    answer = await api.post("/products/api/v1/lots/bulk/", {"product_id": product["id"], "lots": [{"lot_number": "OK1"}]})
+    answer = await api.post(
+        "/products/api/v1/lots/bulk/", {"product_id": product["id"], "lots": [{"lot_number": "OK1"}]}
+    )
     assert answer.status == 201
-    answer = await api.post("/products/api/v1/lots/bulk/", {"product_id": product["id"], "lots": [{"lot_number": "OK1"}]})
+    answer = await api.post(
+        "/products/api/v1/lots/bulk/", {"product_id": product["id"], "lots": [{"lot_number": "OK1"}]}
+    )
     error = assert_envelope(answer, 409, "CONFLICT")
     assert "OK1" in error["message"]

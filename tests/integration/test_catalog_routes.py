@@ -35,13 +35,22 @@ async def test_bulk_lots_and_serials_then_list_with_pagination(api: Api) -> None
     assert page.status == 200
     assert [lot["lot_number"] for lot in page.body["data"]] == [f"L{n:02d}" for n in range(10, 20)]
     assert page.body["pagination"] == {
-        "page": 2, "page_size": 10, "total_count": 30, "total_pages": 3, "has_next": True, "has_previous": True,
+        "page": 2,
+        "page_size": 10,
+        "total_count": 30,
+        "total_pages": 3,
+        "has_next": True,
+        "has_previous": True,
     }
-    generated = await api.post(f"{BASE}/serials/bulk/", {"lot_id": lots["ids"][0], "generate": {"count": 5, "prefix": "SN"}})
+    generated = await api.post(
+        f"{BASE}/serials/bulk/", {"lot_id": lots["ids"][0], "generate": {"count": 5, "prefix": "SN"}}
+    )
     assert generated.status == 201 and generated.body["created"] == 5
     listed = await api.get(f"{BASE}/serials/?lot_run_id={generated.body['lot_run_id']}")
     assert [s["serial_number"] for s in listed.body["data"]] == [f"SN{n:06d}" for n in range(1, 6)]
-    more = await api.post(f"{BASE}/serials/bulk/", {"lot_id": lots["ids"][0], "generate": {"count": 2, "prefix": "SN"}})
+    more = await api.post(
+        f"{BASE}/serials/bulk/", {"lot_id": lots["ids"][0], "generate": {"count": 2, "prefix": "SN"}}
+    )
     assert more.status == 201  # continues after the existing ones instead of colliding
 
 
@@ -69,14 +78,24 @@ async def test_patch_is_active(api: Api) -> None:
     product = await api.product("09506000134352")
     lot = (await api.lots(product["id"], [{"lot_number": "L1", "expiry_date": "2027-01-31"}]))["ids"][0]
     answer = await api.request("PATCH", f"{BASE}/lots/{lot}/", json={"is_active": False})
-    assert answer.status == 200 and answer.body["is_active"] is False and answer.body["expiry_date"] == "2027-01-31"
+    assert (
+        answer.status == 200
+        and answer.body["is_active"] is False
+        and answer.body["expiry_date"] == "2027-01-31"
+    )
 
 
 async def test_another_organization_sees_nothing(api: Api, api_url: str, other_tenant: Tenant) -> None:
     product = await api.product("09506000134352")
     lot = (await api.lots(product["id"], [{"lot_number": "L1"}]))["ids"][0]
     theirs = Api(api.session, api_url, other_tenant)
-    assert (await theirs.get(f"{BASE}/lots/?product_id={product['id']}")).body["pagination"]["total_count"] == 0
-    assert (await theirs.post(f"{BASE}/lots/bulk/", {"product_id": product["id"], "lots": [{"lot_number": "X"}]})).status == 404
-    assert (await theirs.post(f"{BASE}/serials/bulk/", {"lot_id": lot, "serial_numbers": ["X"]})).status == 404
+    assert (await theirs.get(f"{BASE}/lots/?product_id={product['id']}")).body["pagination"][
+        "total_count"
+    ] == 0
+    assert (
+        await theirs.post(f"{BASE}/lots/bulk/", {"product_id": product["id"], "lots": [{"lot_number": "X"}]})
+    ).status == 404
+    assert (
+        await theirs.post(f"{BASE}/serials/bulk/", {"lot_id": lot, "serial_numbers": ["X"]})
+    ).status == 404
     assert (await theirs.request("PATCH", f"{BASE}/lots/{lot}/", json={"is_active": False})).status == 404

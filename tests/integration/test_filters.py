@@ -49,16 +49,22 @@ async def build_catalog(conn: asyncpg.Connection) -> Catalog:
         assert product is not None
         products[gtin] = product
         for run_no in range(2):
-            specs = [(f"{gtin[-3:]}R{run_no}L{n}", dt.date(2027, 1 + n * 3 + run_no, 15) if n else None) for n in range(3)]
+            specs = [
+                (f"{gtin[-3:]}R{run_no}L{n}", dt.date(2027, 1 + n * 3 + run_no, 15) if n else None)
+                for n in range(3)
+            ]
             run = await catalog_repo.create_run(conn, organization_id=org, kind="lots", count=len(specs))
-            ids = await catalog_repo.insert_lots(conn, organization_id=org, product_id=product, run_id=run, lots=specs)
+            ids = await catalog_repo.insert_lots(
+                conn, organization_id=org, product_id=product, run_id=run, lots=specs
+            )
             for lot_id, (_, expiry) in zip(ids, specs, strict=True):
                 lots.append(Entity(lot_id, gtin, product, lot_id, run, expiry, True))
     # One inactive lot; serials under two lots (one of them later deactivated).
     for lot in lots[:3]:
         run = await catalog_repo.create_run(conn, organization_id=org, kind="serials", count=3)
-        ids = await catalog_repo.insert_serials(conn, organization_id=org, lot_id=lot.id, run_id=run,
-                                                serials=["S1", "S2", "S3"])
+        ids = await catalog_repo.insert_serials(
+            conn, organization_id=org, lot_id=lot.id, run_id=run, serials=["S1", "S2", "S3"]
+        )
         serials += [Entity(i, lot.gtin, lot.product_id, lot.id, run, lot.expiry, True) for i in ids]
     await conn.execute("UPDATE catalog.lots SET is_active = false WHERE id = $1", lots[5].id)
     lots[5] = Entity(**{**lots[5].__dict__, "active": False})
@@ -71,7 +77,8 @@ async def build_catalog(conn: asyncpg.Connection) -> Catalog:
     for entity_id in printed:
         await conn.execute(
             "INSERT INTO render.print_history (entity_id, job_id, organization_id) VALUES ($1, 'seed', $2)",
-            entity_id, org,
+            entity_id,
+            org,
         )
     return Catalog(org, lots, serials, products, printed)
 
@@ -107,9 +114,13 @@ def reference(cat: Catalog, scope: str, filters: dict[str, Any]) -> list[uuid.UU
             continue
         if filters.get("never_printed") and e.id in cat.printed:
             continue
-        if "expiry_from" in filters and (e.expiry is None or e.expiry < dt.date.fromisoformat(filters["expiry_from"])):
+        if "expiry_from" in filters and (
+            e.expiry is None or e.expiry < dt.date.fromisoformat(filters["expiry_from"])
+        ):
             continue
-        if "expiry_to" in filters and (e.expiry is None or e.expiry > dt.date.fromisoformat(filters["expiry_to"])):
+        if "expiry_to" in filters and (
+            e.expiry is None or e.expiry > dt.date.fromisoformat(filters["expiry_to"])
+        ):
             continue
         out.append(e.id)
     return out
@@ -139,7 +150,9 @@ async def test_filters_select_exactly_what_the_spec_says(
         filters.update(values[name] if name == "expiry" else {name: values[name]})
     if scope == "lots" and "serial_ids" in filters:
         pytest.skip("serial_ids is refused for scope lots (tested in the unit tests)")
-    spec = parse_export_spec({"scope": scope, "export_type": "datamatrix", "file_format": "png", "filters": filters})
+    spec = parse_export_spec(
+        {"scope": scope, "export_type": "datamatrix", "file_format": "png", "filters": filters}
+    )
     sql, args = snapshot_query(spec, catalog.org)
     got = [r["entity_id"] for r in await db.fetch(sql, *args)]
     assert got == reference(catalog, scope, filters)
@@ -156,9 +169,14 @@ async def test_no_filter_means_every_active_entity_in_order(catalog: Catalog, db
 async def test_another_organizations_ids_select_nothing(catalog: Catalog, db: asyncpg.Pool) -> None:
     stranger = await catalog_repo.create_organization(db, name="stranger")
     values = filter_values(catalog)
-    for filters in ({"lot_ids": values["lot_ids"]}, {"product_id": values["product_id"]},
-                    {"lot_run_id": values["lot_run_id"]}, {}):
-        spec = parse_export_spec({"scope": "lots", "export_type": "datamatrix", "file_format": "png",
-                                  "filters": filters})
+    for filters in (
+        {"lot_ids": values["lot_ids"]},
+        {"product_id": values["product_id"]},
+        {"lot_run_id": values["lot_run_id"]},
+        {},
+    ):
+        spec = parse_export_spec(
+            {"scope": "lots", "export_type": "datamatrix", "file_format": "png", "filters": filters}
+        )
         sql, args = snapshot_query(spec, stranger)
         assert await db.fetch(sql, *args) == []

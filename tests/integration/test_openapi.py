@@ -38,8 +38,10 @@ def test_every_route_is_documented() -> None:
     registered = {
         (route.method, route.resource.canonical)
         for route in app.router.routes()
-        if route.resource is not None and route.resource.canonical.startswith("/products/api/v1/")
-        and route.method != "HEAD" and route.resource.canonical != OPENAPI_PATH
+        if route.resource is not None
+        and route.resource.canonical.startswith("/products/api/v1/")
+        and route.method != "HEAD"
+        and route.resource.canonical != OPENAPI_PATH
     }
     assert registered == documented
 
@@ -59,32 +61,37 @@ async def catalog(api_url: str, tenant: Tenant) -> AsyncIterator[dict[str, Any]]
         yield {"product_id": product["id"], "lot_id": lots["ids"][0]}
 
 
+def _fuzz_check(strategy: Any, mode: GenerationMode, base_url: str, api_key: str) -> Any:
+    """One hypothesis test over an operation's generated requests (bound here, not in a loop)."""
+
+    @given(case=strategy)
+    @settings(
+        max_examples=FUZZ_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.generate],
+    )
+    @hypothesis.seed(FUZZ_SEED)
+    def check(case: Any) -> None:
+        headers = {"X-API-Key": api_key}
+        response = case.call(base_url=base_url, headers=headers, timeout=10)
+        assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code}"
+        if mode is GenerationMode.POSITIVE:
+            # Rules across fields (format fits type, `products` scope reserved, SPEC §1.1)
+            # are not JSON Schema: a schema-valid body may rightly get 422.
+            case.validate_response(response, headers=headers, excluded_checks=[positive_data_acceptance])
+
+    return check
+
+
 def _fuzz(base_url: str, api_key: str) -> list[str]:
     schema = schemathesis.openapi.from_dict(openapi_document())
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            strategy = operation.as_strategy(generation_mode=mode)
-
-            @given(case=strategy)
-            @settings(
-                max_examples=FUZZ_EXAMPLES,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-                phases=[hypothesis.Phase.generate],
-            )
-            @hypothesis.seed(FUZZ_SEED)
-            def check(case: Any) -> None:
-                headers = {"X-API-Key": api_key}
-                response = case.call(base_url=base_url, headers=headers, timeout=10)
-                assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code}"
-                if mode is GenerationMode.POSITIVE:
-                    # Rules across fields (format fits type, `products` scope reserved, SPEC §1.1)
-                    # are not JSON Schema: a schema-valid body may rightly get 422.
-                    case.validate_response(response, headers=headers, excluded_checks=[positive_data_acceptance])
-
+            check = _fuzz_check(operation.as_strategy(generation_mode=mode), mode, base_url, api_key)
             try:
                 check()
             except Exception as exc:

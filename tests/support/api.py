@@ -34,8 +34,15 @@ class Api:
         self.tenant = who if isinstance(who, Tenant) else None
         self.api_key = who.api_key if isinstance(who, Tenant) else who
 
-    async def request(self, method: str, path: str, *, json: Any = None, data: bytes | None = None,
-                      headers: dict[str, str] | None = None) -> Answer:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
         all_headers = {"X-API-Key": self.api_key} if self.api_key else {}
         all_headers.update(headers or {})
         if data is not None:
@@ -69,7 +76,9 @@ class Api:
         return answer.body  # type: ignore[no-any-return]
 
     async def serials(self, lot_id: str, serial_numbers: list[str]) -> dict[str, Any]:
-        answer = await self.post("/products/api/v1/serials/bulk/", {"lot_id": lot_id, "serial_numbers": serial_numbers})
+        answer = await self.post(
+            "/products/api/v1/serials/bulk/", {"lot_id": lot_id, "serial_numbers": serial_numbers}
+        )
         assert answer.status == 201, answer.body
         return answer.body  # type: ignore[no-any-return]
 

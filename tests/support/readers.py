@@ -60,8 +60,19 @@ def rasterize_svg(data: bytes, dpi: int = DPI) -> Image.Image:
 
 def rasterize_eps(data: bytes, dpi: int = DPI) -> Image.Image:
     out = subprocess.run(
-        ["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dEPSCrop", "-sDEVICE=pnggray", f"-r{dpi}",
-         "-dTextAlphaBits=4", "-sOutputFile=-", "-"],
+        [
+            "gs",
+            "-q",
+            "-dSAFER",
+            "-dBATCH",
+            "-dNOPAUSE",
+            "-dEPSCrop",
+            "-sDEVICE=pnggray",
+            f"-r{dpi}",
+            "-dTextAlphaBits=4",
+            "-sOutputFile=-",
+            "-",
+        ],
         input=data,
         capture_output=True,
         check=True,
@@ -100,8 +111,12 @@ def cell_crop(page: Image.Image, template: SheetTemplate, slot: int, dpi: int = 
     """The label cell `slot` of a rasterised page, cut out by the template's geometry."""
     x_mm, y_mm = template.cell_origin_mm(slot)
     px = dpi / 25.4
-    box = (round(x_mm * px), round(y_mm * px), round((x_mm + template.label_width_mm) * px),
-           round((y_mm + template.label_height_mm) * px))
+    box = (
+        round(x_mm * px),
+        round(y_mm * px),
+        round((x_mm + template.label_width_mm) * px),
+        round((y_mm + template.label_height_mm) * px),
+    )
     return page.crop(box)
 
 

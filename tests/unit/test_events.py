@@ -23,8 +23,12 @@ def test_round_trip_and_envelope() -> None:
 
 @pytest.mark.parametrize(
     ("value", "reason"),
-    [(None, "no value"), (b"\xff", "not JSON"), (b"[1]", "not a JSON object"),
-     (b'{"specversion": "0.3"}', "not a CloudEvent")],
+    [
+        (None, "no value"),
+        (b"\xff", "not JSON"),
+        (b"[1]", "not a JSON object"),
+        (b'{"specversion": "0.3"}', "not a CloudEvent"),
+    ],
 )
 def test_invalid_messages_say_why(value: bytes | None, reason: str) -> None:
     with pytest.raises(events.InvalidMessage, match=reason):

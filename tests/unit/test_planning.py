@@ -15,9 +15,19 @@ def test_chunk_bounds_cover_every_item_once() -> None:
 
 def test_snapshot_query_binds_every_value() -> None:
     lot = uuid.uuid4()
-    spec = parse_export_spec({"scope": "serials", "export_type": "datamatrix", "file_format": "png",
-                              "filters": {"gtins": ["09506000134352"], "lot_ids": [str(lot)], "never_printed": True,
-                                          "expiry_from": "2027-01-01"}})
+    spec = parse_export_spec(
+        {
+            "scope": "serials",
+            "export_type": "datamatrix",
+            "file_format": "png",
+            "filters": {
+                "gtins": ["09506000134352"],
+                "lot_ids": [str(lot)],
+                "never_printed": True,
+                "expiry_from": "2027-01-01",
+            },
+        }
+    )
     org = uuid.uuid4()
     sql, args = snapshot_query(spec, org)
     assert args[0] == org and ["09506000134352"] in args and [lot] in args
@@ -26,7 +36,11 @@ def test_snapshot_query_binds_every_value() -> None:
 
 
 def test_artifact_names_follow_the_spec() -> None:
-    assert output_filename(job_id="AbCdEf", export_type="datamatrix", scope="lots", total_items=42) == \
-        "datamatrix-lots-AbCd-42.zip"
-    assert output_filename(job_id="AbCdEf", export_type="sheet_pdf", scope="serials", total_items=42) == \
-        "sheet-AbCd-42.pdf"
+    assert (
+        output_filename(job_id="AbCdEf", export_type="datamatrix", scope="lots", total_items=42)
+        == "datamatrix-lots-AbCd-42.zip"
+    )
+    assert (
+        output_filename(job_id="AbCdEf", export_type="sheet_pdf", scope="serials", total_items=42)
+        == "sheet-AbCd-42.pdf"
+    )

@@ -14,14 +14,6 @@ from render_service.rendering.pdf.assembler import (
     check_parts,
     write_trailer,
 )
-from shared.sheets.layout import (
-    DEFAULT_LAYOUT,
-    Arrangement,
-    Fit,
-    LabelDoesNotFit,
-    LayoutOptions,
-    check_fit,
-)
 from render_service.rendering.pdf.parts import PartInfo, first_object_for, page_aligned_chunks
 from render_service.rendering.pdf.sheet import (
     HriLinesFor,
@@ -29,6 +21,14 @@ from render_service.rendering.pdf.sheet import (
     SymbolFor,
     render_sheet_part,
     render_sheet_pdf,
+)
+from shared.sheets.layout import (
+    DEFAULT_LAYOUT,
+    Arrangement,
+    Fit,
+    LabelDoesNotFit,
+    LayoutOptions,
+    check_fit,
 )
 from shared.sheets.templates import (
     BUILTIN_TEMPLATES,

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from render_service.rendering.model import BitMatrix
-from shared.sheets.helvetica import LEADING
 from render_service.rendering.pdf.syntax import literal_string
 from render_service.rendering.pdf.writer import FONT_RESOURCE
+from shared.sheets.helvetica import LEADING
 
 _TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 _FONT = FONT_RESOURCE.decode()

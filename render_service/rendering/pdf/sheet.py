@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from render_service.rendering.model import BitMatrix, LabelItem
-from shared.sheets import helvetica
 from render_service.rendering.pdf.assembler import HEADER, write_trailer
 from render_service.rendering.pdf.content import symbol_ops, text_ops
-from shared.sheets.layout import DEFAULT_LAYOUT, CellLayout, LabelDoesNotFit, LayoutOptions
 from render_service.rendering.pdf.parts import PartInfo, first_object_for
 from render_service.rendering.pdf.syntax import Sink
-from shared.sheets.templates import PT_PER_MM, SheetTemplate
 from render_service.rendering.pdf.writer import PartWriter
+from shared.sheets import helvetica
+from shared.sheets.layout import DEFAULT_LAYOUT, CellLayout, LabelDoesNotFit, LayoutOptions
+from shared.sheets.templates import PT_PER_MM, SheetTemplate
 
 SymbolFor = Callable[[LabelItem], BitMatrix]
 HriLinesFor = Callable[[LabelItem], Sequence[str]]

@@ -22,13 +22,12 @@ from tests.support.readers import (  # re-exported for the sheet tests
 _DARK = bytes(1 if value < 128 else 0 for value in range(256))
 
 
-
 def matrix_of(barcode: zxingcpp.Barcode) -> BitMatrix:
     """zxing-cpp's module matrix (no quiet zone) as a BitMatrix."""
     image = barcode.to_image(scale=1, add_quiet_zones=False)
     height, width = image.shape
     dark = bytes(cast(Any, image)).translate(_DARK)
-    return BitMatrix(width, height, tuple(dark[y * width:(y + 1) * width] for y in range(height)))
+    return BitMatrix(width, height, tuple(dark[y * width : (y + 1) * width] for y in range(height)))
 
 
 def hri_lines(item: LabelItem) -> list[str]:
@@ -42,8 +41,11 @@ def hri_lines(item: LabelItem) -> list[str]:
 
 
 def gs1_datamatrix(item: LabelItem) -> BitMatrix:
-    return matrix_of(zxingcpp.create_barcode("".join(hri_lines(item)), zxingcpp.BarcodeFormat.DataMatrix,
-                                             gs1=True, force_square=True))
+    return matrix_of(
+        zxingcpp.create_barcode(
+            "".join(hri_lines(item)), zxingcpp.BarcodeFormat.DataMatrix, gs1=True, force_square=True
+        )
+    )
 
 
 def digital_link(item: LabelItem) -> str:
@@ -86,8 +88,9 @@ def awkward_items(count: int, *, start: int = 0) -> Iterator[LabelItem]:
         yield LabelItem(f"e{i}", gtins[i % len(gtins)], lot, expiry, serial)
 
 
-def decode_cells(path: Path, template: SheetTemplate, count: int,
-                 formats: zxingcpp.BarcodeFormat) -> list[tuple[str, str]]:
+def decode_cells(
+    path: Path, template: SheetTemplate, count: int, formats: zxingcpp.BarcodeFormat
+) -> list[tuple[str, str]]:
     """(text in GS1 HRI form, symbology identifier) of each of the first `count` cells."""
     cells = decode_pdf_cells(path, template, count, formats, zxingcpp.TextMode.HRI)
     return [(text, symbology) for symbology, text in cells]
@@ -95,4 +98,3 @@ def decode_cells(path: Path, template: SheetTemplate, count: int,
 
 def expected_text(lines: Sequence[str]) -> str:
     return "\n".join(lines)
-

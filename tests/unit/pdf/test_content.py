@@ -24,12 +24,15 @@ def test_mask_keeps_leading_light_rows() -> None:
     assert mask_hex(BitMatrix(8, 2, (bytes(8), bytes([1] * 8)))) == "00ff"
 
 
-@pytest.mark.parametrize("bad", [
-    BitMatrix(3, 2, (b"\x00\x01\x00",)),
-    BitMatrix(3, 1, (b"\x00\x01",)),
-    BitMatrix(2, 1, (b"\x00\x02",)),
-    BitMatrix(0, 0, ()),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        BitMatrix(3, 2, (b"\x00\x01\x00",)),
+        BitMatrix(3, 1, (b"\x00\x01",)),
+        BitMatrix(2, 1, (b"\x00\x02",)),
+        BitMatrix(0, 0, ()),
+    ],
+)
 def test_malformed_matrices_are_refused(bad: BitMatrix) -> None:
     with pytest.raises(ValueError):
         mask_hex(bad)
@@ -37,8 +40,10 @@ def test_malformed_matrices_are_refused(bad: BitMatrix) -> None:
 
 def test_symbol_is_an_inline_image_mask_scaled_by_cm() -> None:
     ops = symbol_ops(BitMatrix(8, 1, (bytes([1] * 8),)), 10, 20, 1.5)
-    assert ops == "q 12.000 0 0 1.500 10.000 20.000 cm BI /W 8 /H 1 /IM true /BPC 1 /D [1 0] " \
-                  "/F /AHx ID ff> EI Q\n"
+    assert (
+        ops == "q 12.000 0 0 1.500 10.000 20.000 cm BI /W 8 /H 1 /IM true /BPC 1 /D [1 0] "
+        "/F /AHx ID ff> EI Q\n"
+    )
 
 
 def test_strings_are_escaped() -> None:
@@ -64,7 +69,7 @@ def test_writer_numbers_objects_and_records_offsets() -> None:
     data = sink.getvalue()
     assert info.length == len(data) == writer.bytes_written
     assert list(info.page_objects) == [10, 12]
-    assert [data[o:data.index(b" obj", o)] for o in info.offsets] == [b"10 0", b"11 0", b"12 0", b"13 0"]
+    assert [data[o : data.index(b" obj", o)] for o in info.offsets] == [b"10 0", b"11 0", b"12 0", b"13 0"]
     assert b"/Parent 2 0 R /MediaBox [0 0 100.000 50.000] /Resources << /Font << /F1 3 0 R >> >>" in data
     stream = re.search(rb"stream\n(.*?)\nendstream", data, re.S)
     assert stream is not None and zlib.decompress(stream.group(1)) == b"0 0 m"

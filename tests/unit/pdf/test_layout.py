@@ -50,10 +50,14 @@ def test_text_that_cannot_reach_the_minimum_size_is_refused() -> None:
 
 
 def test_wide_labels_put_text_beside_the_symbol() -> None:
-    assert check_fit(BUILTIN_TEMPLATES["30up_1x2.625in_letter"], (26, 26), 0.3, 4).arrangement \
+    assert (
+        check_fit(BUILTIN_TEMPLATES["30up_1x2.625in_letter"], (26, 26), 0.3, 4).arrangement
         is Arrangement.BESIDE
-    assert check_fit(BUILTIN_TEMPLATES["80up_0.5x1.75in_letter"], (26, 26), 0.3, 3).arrangement \
+    )
+    assert (
+        check_fit(BUILTIN_TEMPLATES["80up_0.5x1.75in_letter"], (26, 26), 0.3, 3).arrangement
         is Arrangement.BESIDE
+    )
 
 
 def test_bad_module_size() -> None:
@@ -89,8 +93,10 @@ def test_placements_never_clip_or_overlap(name: str) -> None:
     for _ in range(400):
         side = rng.randint(10, 60) * rng.choice((0.25, 0.3, 0.5)) * PT_PER_MM
         lines = [helvetica.encode("(01)" + "".join(rng.choices("0123456789", k=14)))]
-        lines += [helvetica.encode(f"({ai})" + "".join(rng.choices(alphabet, k=rng.randint(1, 20))))
-                  for ai in rng.sample(["10", "17", "21"], rng.randint(0, 3))]
+        lines += [
+            helvetica.encode(f"({ai})" + "".join(rng.choices(alphabet, k=rng.randint(1, 20))))
+            for ai in rng.sample(["10", "17", "21"], rng.randint(0, 3))
+        ]
         widths = [helvetica.width_em(line) for line in lines]
         try:
             p = cells.place(side, side, widths)
@@ -101,8 +107,12 @@ def test_placements_never_clip_or_overlap(name: str) -> None:
         assert _inside(inner, symbol)
         bearing = p.font_pt * helvetica.SIDE_BEARING
         top = p.baseline_y + p.font_pt * helvetica.ASCENT
-        text = (p.text_x - bearing, top - p.font_pt * helvetica.block_height_em(len(lines)),
-                p.text_x + p.font_pt * max(widths) + bearing, top)
+        text = (
+            p.text_x - bearing,
+            top - p.font_pt * helvetica.block_height_em(len(lines)),
+            p.text_x + p.font_pt * max(widths) + bearing,
+            top,
+        )
         assert _inside(inner, text), (name, side, lines, p)
         gap = opts.text_gap_mm * PT_PER_MM
         assert _disjoint((symbol[0] - gap, symbol[1] - gap, symbol[2] + gap, symbol[3] + gap), text)

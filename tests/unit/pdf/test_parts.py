@@ -46,8 +46,15 @@ STYLE = SheetStyle(module_mm=0.5)
 
 def _part(first: int, count: int) -> tuple[PartInfo, bytes]:
     sink = io.BytesIO()
-    info = render_sheet_part(list(awkward_items(count, start=first)), TEMPLATE, gs1_datamatrix, hri_lines,
-                             first_label_index=first, sink=sink, style=STYLE)
+    info = render_sheet_part(
+        list(awkward_items(count, start=first)),
+        TEMPLATE,
+        gs1_datamatrix,
+        hri_lines,
+        first_label_index=first,
+        sink=sink,
+        style=STYLE,
+    )
     assert info.length == len(sink.getvalue())
     return info, sink.getvalue()
 
@@ -74,15 +81,21 @@ def test_object_numbers_follow_pages() -> None:
 
 
 @needs_pdf_tools
-def test_assembled_parts_equal_the_single_part_document(parts: list[tuple[PartInfo, bytes]],
-                                                        tmp_path: Path) -> None:
+def test_assembled_parts_equal_the_single_part_document(
+    parts: list[tuple[PartInfo, bytes]], tmp_path: Path
+) -> None:
     total = sum(info.label_count for info, _ in parts)
     single = io.BytesIO()
-    render_sheet_pdf(list(awkward_items(total)), TEMPLATE, gs1_datamatrix, hri_lines, sink=single,
-                     style=STYLE)
+    render_sheet_pdf(
+        list(awkward_items(total)), TEMPLATE, gs1_datamatrix, hri_lines, sink=single, style=STYLE
+    )
     joined = io.BytesIO()
     shuffled: list[tuple[PartInfo, bytes | BinaryIO]] = [
-        parts[3], parts[2], parts[0], (parts[1][0], io.BytesIO(parts[1][1]))]
+        parts[3],
+        parts[2],
+        parts[0],
+        (parts[1][0], io.BytesIO(parts[1][1])),
+    ]
     size = assemble(shuffled, joined)
     assert size == len(joined.getvalue())
     assert joined.getvalue() == single.getvalue()  # byte for byte: no renumbering anywhere
@@ -115,13 +128,17 @@ def test_part_info_round_trips_through_json(parts: list[tuple[PartInfo, bytes]])
         PartInfo.from_json({**parts[0][0].to_json(), "offsets": ["1"]})
 
 
-@pytest.mark.parametrize(("pick", "message"), [
-    (lambda p: [p[0], p[2]], "gap or overlap"),
-    (lambda p: [p[1], p[2]], "expected a part starting at label 0"),
-    (lambda p: [p[0], p[0], p[1], p[2]], "gap or overlap"),
-])
-def test_parts_that_do_not_join_are_refused(parts: list[tuple[PartInfo, bytes]], pick: object,
-                                            message: str) -> None:
+@pytest.mark.parametrize(
+    ("pick", "message"),
+    [
+        (lambda p: [p[0], p[2]], "gap or overlap"),
+        (lambda p: [p[1], p[2]], "expected a part starting at label 0"),
+        (lambda p: [p[0], p[0], p[1], p[2]], "gap or overlap"),
+    ],
+)
+def test_parts_that_do_not_join_are_refused(
+    parts: list[tuple[PartInfo, bytes]], pick: object, message: str
+) -> None:
     infos = [info for info, _ in parts]
     with pytest.raises(PartsMismatch, match=message):
         write_trailer(pick(infos), io.BytesIO())  # type: ignore[operator]
@@ -142,12 +159,26 @@ def test_wrong_length_and_foreign_numbering_are_refused(parts: list[tuple[PartIn
     info, data = parts[0]
     with pytest.raises(PartsMismatch, match="its record says"):
         assemble([(info, data[:-1])], io.BytesIO())
-    moved = PartInfo(info.first_label_index, info.label_count, info.labels_per_page, 40, info.length,
-                     info.offsets, info.page_objects)
+    moved = PartInfo(
+        info.first_label_index,
+        info.label_count,
+        info.labels_per_page,
+        40,
+        info.length,
+        info.offsets,
+        info.page_objects,
+    )
     with pytest.raises(PartsMismatch, match="numbered from object 40"):
         write_trailer([moved], io.BytesIO())
-    other = PartInfo(info.first_label_index, info.label_count, 30, info.first_object, info.length,
-                     info.offsets, info.page_objects)
+    other = PartInfo(
+        info.first_label_index,
+        info.label_count,
+        30,
+        info.first_object,
+        info.length,
+        info.offsets,
+        info.page_objects,
+    )
     with pytest.raises(PartsMismatch):
         write_trailer([other, parts[1][0]], io.BytesIO())
 
@@ -163,8 +194,16 @@ def test_empty_parts_make_no_document() -> None:
 
 def test_on_page_reports_progress() -> None:
     seen: list[int] = []
-    render_sheet_part(list(awkward_items(PER_PAGE + 2)), TEMPLATE, gs1_datamatrix, hri_lines,
-                      first_label_index=0, sink=io.BytesIO(), style=STYLE, on_page=seen.append)
+    render_sheet_part(
+        list(awkward_items(PER_PAGE + 2)),
+        TEMPLATE,
+        gs1_datamatrix,
+        hri_lines,
+        first_label_index=0,
+        sink=io.BytesIO(),
+        style=STYLE,
+        on_page=seen.append,
+    )
     assert seen == [PER_PAGE, PER_PAGE + 2]
 
 
@@ -190,8 +229,14 @@ def _peak_bytes(labels: int) -> int:
 
     tracemalloc.start()
     try:
-        render_sheet_pdf(items(), TEMPLATE, symbol, lambda _: lines, sink=_CountingSink(),  # type: ignore[arg-type]
-                         style=STYLE)
+        render_sheet_pdf(
+            items(),
+            TEMPLATE,
+            symbol,
+            lambda _: lines,
+            sink=_CountingSink(),  # type: ignore[arg-type]
+            style=STYLE,
+        )
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -14,7 +14,6 @@ from render_service.rendering.batch import (
 )
 from render_service.rendering.model import LabelItem
 from shared.export_request import BarcodeType
-
 from tests.support.readers import decode_image, decode_png, needs_gs, needs_rsvg, rasterize_eps, rasterize_svg
 
 GTIN = "09506000134352"

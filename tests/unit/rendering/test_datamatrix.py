@@ -8,7 +8,6 @@ from render_service.rendering.formats.png import encode_png
 from render_service.rendering.symbols.datamatrix import encode_datamatrix
 from render_service.rendering.symbols.errors import SymbolEncodeError
 from shared.gs1 import GS1Data, digital_link_uri, element_string
-
 from tests.support.readers import decode_png
 
 TODAY = dt.date(2026, 11, 28)

@@ -11,7 +11,6 @@ from render_service.rendering.formats.svg import linear_svg
 from render_service.rendering.symbols.errors import SymbolEncodeError
 from render_service.rendering.symbols.linear import encode_linear
 from shared.gs1 import GS, GS1Data
-
 from tests.support.readers import decode_image, decode_png, needs_gs, needs_rsvg, rasterize_eps, rasterize_svg
 
 TODAY = dt.date(2026, 11, 28)

@@ -10,7 +10,6 @@ from PIL import Image
 from render_service.rendering.formats.png import encode_png, pixels_per_module
 from render_service.rendering.model import BitMatrix
 from render_service.rendering.symbols.datamatrix import encode_datamatrix
-
 from tests.support.readers import decode_png
 
 

@@ -6,7 +6,6 @@ from render_service.rendering.formats.png import encode_png
 from render_service.rendering.formats.svg import matrix_svg
 from render_service.rendering.symbols.qr import encode_qr
 from shared.gs1 import GS1Data, digital_link_uri
-
 from tests.support.readers import decode_image, decode_png, needs_rsvg, rasterize_svg
 
 URIS = [

@@ -10,7 +10,6 @@ from render_service.rendering.formats.svg import linear_svg, matrix_svg
 from render_service.rendering.symbols.datamatrix import encode_datamatrix
 from render_service.rendering.symbols.linear import encode_linear
 from shared.gs1 import GS1Data, element_string, hri_lines
-
 from tests.support.readers import decode_image, needs_rsvg, rasterize_svg
 
 NS = "{http://www.w3.org/2000/svg}"
