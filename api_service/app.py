@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -22,6 +21,7 @@ from api_service.state import DB_POOL, KAFKA_PRODUCER, KEY_USAGE, S3_CLIENT, SET
 from shared.consumer import ConsumerLoop
 from shared.db.pool import create_pool
 from shared.kafka import LazyProducer, make_consumer
+from shared.lifecycle import running
 from shared.metrics import add_metrics_route
 from shared.s3 import s3_client
 
@@ -37,11 +37,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _key_usage(app: web.Application) -> AsyncIterator[None]:
     usage = KeyUsage(pool=app[DB_POOL], flush_seconds=app[SETTINGS].key_usage_flush_seconds)
     app[KEY_USAGE] = usage
-    task = asyncio.create_task(usage.run(), name="key-usage")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(usage.run(), name="key-usage"):
+        yield
     await usage.flush()
 
 
@@ -68,19 +65,13 @@ async def _outbox_relay(app: web.Application) -> AsyncIterator[None]:
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    task = asyncio.create_task(relay.run(), name="outbox-relay")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(relay.run(), name="outbox-relay"):
+        yield
 
 
 async def _gauges(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(sample_gauges(app[DB_POOL]), name="gauges")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(sample_gauges(app[DB_POOL]), name="gauges"):
+        yield
 
 
 async def _stale_jobs(app: web.Application) -> AsyncIterator[None]:
@@ -91,11 +82,8 @@ async def _stale_jobs(app: web.Application) -> AsyncIterator[None]:
         source=settings.api_source,
         stale_after=settings.stale_job_seconds,
     )
-    task = asyncio.create_task(stale.run(), name="stale-jobs")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(stale.run(), name="stale-jobs"):
+        yield
 
 
 async def _projection(app: web.Application) -> AsyncIterator[None]:
@@ -132,11 +120,8 @@ async def _projection(app: web.Application) -> AsyncIterator[None]:
             finally:
                 await consumer.stop()
 
-    task = asyncio.create_task(run(), name="projection")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(run(), name="projection"):
+        yield
 
 
 def create_app(settings: ApiSettings | None = None) -> web.Application:

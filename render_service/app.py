@@ -30,6 +30,7 @@ from render_service.watchdog import Watchdog
 from shared.consumer import ConsumerLoop, Handler
 from shared.db.pool import create_pool
 from shared.kafka import LazyProducer, make_consumer
+from shared.lifecycle import database_check, running
 from shared.metrics import add_metrics_route
 from shared.s3 import s3_client
 
@@ -182,13 +183,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    checks: dict[str, str] = {}
-    try:
-        async with asyncio.timeout(2):
-            await request.app[DB_POOL].fetchval("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unavailable: {type(exc).__name__}"
+    checks = {"database": await database_check(request.app[DB_POOL])}
     checks["kafka"] = "ok" if request.app[PRODUCER].ready else "unavailable"
     ready = all(v == "ok" for v in checks.values())
     return _json(
@@ -206,11 +201,8 @@ async def _watchdog(app: web.Application) -> AsyncIterator[None]:
         deadline=settings.render_job_deadline_seconds,
         interval=settings.render_watchdog_interval_seconds,
     )
-    task = asyncio.create_task(watchdog.run(), name="watchdog")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with running(watchdog.run(), name="watchdog"):
+        yield
 
 
 def create_app(settings: RenderSettings | None = None) -> web.Application:

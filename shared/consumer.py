@@ -82,11 +82,15 @@ class ConsumerLoop:
             if not batches:
                 continue
             work = asyncio.create_task(self._process(batches), name=f"{self._name}-batch")
-            partitions = list(batches)
-            self._consumer.pause(*partitions)
             try:
                 while not work.done():
-                    # Keeps the member alive in the group while the handler works.
+                    # FIX (fault-injection suite): pause *every* assigned partition, not only the
+                    # batch's, and again before each poll (a rebalance may have added some). The
+                    # keep-alive poll's result is thrown away, so any record it returned from
+                    # another partition was consumed (position advanced) and silently lost — a
+                    # chunk task, a request or an event, rescued only by the stale-job republish.
+                    # Paused partitions return nothing; their buffered records are re-fetched.
+                    self._consumer.pause(*self._consumer.assignment())
                     done, _ = await asyncio.wait({work}, timeout=0.5)
                     if not done:
                         await self._consumer.getmany(timeout_ms=0)
@@ -94,8 +98,7 @@ class ConsumerLoop:
             finally:
                 if not work.done():
                     work.cancel()
-                assigned = self._consumer.assignment()
-                self._consumer.resume(*[tp for tp in partitions if tp in assigned])
+                self._consumer.resume(*self._consumer.assignment())
             await self._commit(offsets)
 
     async def _process(self, batches: dict[TopicPartition, list[Record]]) -> dict[TopicPartition, int]:

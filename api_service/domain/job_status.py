@@ -35,6 +35,7 @@ def status_body(row: Mapping[str, Any]) -> dict[str, Any]:
         "expires_at": None,
         "output_filename": row["output_filename"] if completed else None,
         "file_size_bytes": row["file_size_bytes"] if completed else 0,
+        "sha256": row["sha256"] if completed else None,
         "error": row["error"] if status == "failed" else None,
         "scope": row["scope"],
         "export_type": row["export_type"],

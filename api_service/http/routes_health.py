@@ -8,6 +8,7 @@ from aiohttp import web
 
 from api_service.http.json_io import json_response
 from api_service.state import DB_POOL, KAFKA_PRODUCER
+from shared.lifecycle import database_check
 
 routes = web.RouteTableDef()
 
@@ -20,13 +21,7 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
     """Reports the database and Kafka; ready (200) while the database answers."""
-    checks: dict[str, str] = {}
-    try:
-        async with asyncio.timeout(2):
-            await request.app[DB_POOL].fetchval("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unavailable: {type(exc).__name__}"
+    checks = {"database": await database_check(request.app[DB_POOL])}
     lazy = request.app[KAFKA_PRODUCER]
     try:
         ok = False

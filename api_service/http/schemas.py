@@ -46,6 +46,7 @@ class JobStatus(_Out):
     expires_at: dt.datetime | None
     output_filename: str | None
     file_size_bytes: int
+    sha256: str | None  # ours: SHA-256 of the artifact, to verify a download
     error: str | None
     scope: str
     export_type: str

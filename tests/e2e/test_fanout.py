@@ -82,9 +82,7 @@ async def test_multi_chunk_zip_uses_both_replicas(
     for n, row in enumerate(manifest):
         want = f"01{GTIN}17270630" + f"10FAN\x1d21{n + 1:06d}"
         assert decode_png(archive.read(row["file_name"])) == [("]d2", want)], row["file_name"]
-    assert hashlib.sha256(data).hexdigest() == await db.fetchval(
-        "SELECT sha256 FROM api.export_jobs WHERE job_id = $1", job_id
-    )
+    assert hashlib.sha256(data).hexdigest() == status["sha256"]
     settings = CommonSettings(**{k.lower(): v for k, v in endpoints.as_env().items()})
     async with s3_client(settings) as s3:
         listed = await s3.list_objects_v2(

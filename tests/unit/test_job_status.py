@@ -27,6 +27,7 @@ def row(**changes: Any) -> dict[str, Any]:
         "processed_items": 3,
         "output_filename": None,
         "file_size_bytes": 0,
+        "sha256": None,
         "error": None,
         "scope": "lots",
         "export_type": "datamatrix",
