@@ -40,6 +40,7 @@ def make_consumer(
         "session_timeout_ms": settings.kafka_session_timeout_ms,
         "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
         "max_poll_interval_ms": settings.kafka_max_poll_interval_ms,
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
     }
     if settings.kafka_group_instance_id:
         # One id per consumer of the process: a pod runs one consumer per group.

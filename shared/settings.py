@@ -25,6 +25,9 @@ class CommonSettings(BaseSettings):
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1000)
     kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=100)
     kafka_max_poll_interval_ms: int = Field(default=300_000, ge=1000)
+    # How long the broker may hold a fetch that has no data yet: the floor of every hop's latency
+    # (request → planner, events → read model). aiokafka's default is 500 ms.
+    kafka_fetch_max_wait_ms: int = Field(default=50, ge=0, le=5000)
     # Static group membership (KIP-345): the pod name on Kubernetes, so a restart does not
     # rebalance. Unset locally and in tests.
     kafka_group_instance_id: str | None = None
