@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-unit bench lint typecheck check migrate schemas clean install system-deps
+.PHONY: run test test-unit bench lint typecheck check migrate schemas docs clean install system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ migrate: $(STAMP)
 
 schemas: $(STAMP)
 	$(VENV)/bin/labels-admin export-schemas schemas/events
+
+## Regenerates docs/api.md from the OpenAPI document (a test fails when it is stale).
+docs: $(STAMP)
+	$(PY) scripts/gen_api_docs.py
 
 clean:
 	rm -rf .run test-artifacts .pytest_cache .mypy_cache .ruff_cache

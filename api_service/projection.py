@@ -52,6 +52,8 @@ class Projection:
         """
         try:
             event = events.decode(record.value)
+            if event.type != events.REQUESTED_V1:
+                return  # e.g. a cancel: it changes no job that does not exist here
             data = _AnyRequest.model_validate(event.data)
         except (events.InvalidMessage, ValidationError):
             return

@@ -7,6 +7,9 @@ packages=(libdmtx0b)
 if [ "${1:-runtime}" = "test" ]; then
   # rsvg-convert (SVG), Ghostscript (EPS), poppler (pdftoppm, pdftotext), qpdf (--check), unzip -t
   packages+=(librsvg2-bin ghostscript poppler-utils qpdf unzip)
+  # Headless browser for the dashboard test (driven by Playwright's Python package, never its
+  # own browser download).
+  packages+=(chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do

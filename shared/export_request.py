@@ -15,10 +15,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from shared.events import ExportType, FileFormat, Scope
 from shared.gs1 import DEFAULT_DIGITAL_LINK_BASE, GS1ValidationError, normalize_base, normalize_gtin
 from shared.sheets.layout import check_fit
-from shared.sheets.symbol_size import smallest_label
+from shared.sheets.symbol_size import typical_label
 from shared.sheets.templates import DEFAULT_TEMPLATE_NAME, TemplateError, parse_template
 
 MAX_FILTER_IDS = 10_000
+# 1 mm modules at 1,270 dpi: beyond any printer; keeps one PNG label to a bounded raster.
+MAX_PIXELS_PER_MODULE = 50
 
 # SPEC §1.1: which file formats each export type can produce.
 ALLOWED_FORMATS: dict[str, frozenset[str]] = {
@@ -151,6 +153,17 @@ def coherence_errors(spec: ExportSpec) -> list[FieldError]:
     cfg = spec.asset_config
     if spec.export_type == "sheet_pdf":
         errors.extend(_sheet_errors(spec.scope, cfg))
+    if spec.file_format == "png":
+        module_mm, dpi = cfg.module_mm or 0.5, cfg.dpi or 300  # the largest SPEC defaults
+        pixels = round(module_mm / 25.4 * dpi)
+        if pixels > MAX_PIXELS_PER_MODULE:
+            errors.append(
+                FieldError(
+                    "asset_config.dpi",
+                    f"module_mm {module_mm} at {dpi} dpi is {pixels} pixels per module; "
+                    f"at most {MAX_PIXELS_PER_MODULE} (huge rasters only cost time and memory)",
+                )
+            )
     if spec.export_type != "sheet_pdf":
         for name in ("sheet_template", "symbol"):
             if getattr(cfg, name) is not None:
@@ -164,7 +177,7 @@ SHEET_QUIET_ZONE = {"datamatrix": 2, "qr": 4}
 
 
 def _sheet_errors(scope: str, cfg: AssetConfig) -> list[FieldError]:
-    """The template is valid, and the smallest label of the scope fits its cell (else 422)."""
+    """The template is valid, and a typical label of the scope fits its cell (else 422)."""
     try:
         template = parse_template(cfg.sheet_template or DEFAULT_TEMPLATE_NAME)
     except TemplateError as exc:
@@ -172,7 +185,7 @@ def _sheet_errors(scope: str, cfg: AssetConfig) -> list[FieldError]:
     if scope not in EXPORTABLE_SCOPES:
         return []
     symbol = cfg.symbol or "datamatrix"
-    side, lines = smallest_label(
+    side, lines = typical_label(
         scope=scope,
         symbol=symbol,
         datamatrix_content=cfg.datamatrix_content or "gs1",

@@ -8,6 +8,7 @@ routes need a key (they are outside `/products/api/v1/`) and none of them sees o
 from __future__ import annotations
 
 import hashlib
+import logging
 import typing
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +23,7 @@ from shared.export_request import ALLOWED_FORMATS, EXPORTABLE_SCOPES, MAX_FILTER
 from shared.gs1 import DEFAULT_DIGITAL_LINK_BASE
 from shared.sheets.templates import BUILTIN_TEMPLATES, DEFAULT_TEMPLATE_NAME
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 DASHBOARD_PATH = "/labels/"
@@ -75,6 +77,11 @@ def _assets() -> dict[str, Asset]:
     """Every servable file by name, read once. A fixed allow-list: no request path ever reaches
     the filesystem, so there is nothing to traverse."""
     assets: dict[str, Asset] = {}
+    if not STATIC_DIR.is_dir():
+        # E.g. a wheel built without the package data: say so once, answer 404.
+        log.warning("dashboard files not found in %s", STATIC_DIR)
+        return assets
+    # Read once, on first use; a handful of small files, so the blocking read is negligible.
     for path in sorted(STATIC_DIR.iterdir()):
         content_type = _CONTENT_TYPES.get(path.suffix)
         if content_type is None or not path.is_file():
@@ -99,7 +106,10 @@ async def dashboard_redirect(request: web.Request) -> web.Response:
 
 @routes.get(DASHBOARD_PATH)
 async def dashboard(request: web.Request) -> web.Response:
-    return _serve(request, _assets()["index.html"])
+    page = _assets().get("index.html")
+    if page is None:
+        raise web.HTTPNotFound()
+    return _serve(request, page)
 
 
 @routes.get(DASHBOARD_PATH + "assets/{name}")

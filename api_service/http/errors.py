@@ -94,6 +94,11 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.InterfaceError,
     asyncpg.exceptions.AdminShutdownError,
+    # FIX (fault-injection suite, scenario 6): a pooled connection the server terminated while it
+    # sat idle (PostgreSQL restart) is left in asyncpg's ERROR_CONSUME state; its next use raises
+    # InternalClientError "cannot switch to state N; another operation (2) is in progress" (also
+    # from pool.release's reset). The pool then discards it. Seen as 500s while polling.
+    asyncpg.exceptions.InternalClientError,
 )
 
 

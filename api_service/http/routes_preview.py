@@ -52,10 +52,11 @@ RESPONSE_CONTENT = {
 MAX_PREVIEW_PIXELS = 64_000_000
 
 #: Shown when no entity is named: a serial with every AI (01, 17, 10, 21) — the fullest label —
-#: with short, typical values.
+#: with short, typical values. The GTIN is a GTIN-12 (two leading zeros), so every `barcode_type`
+#: can carry it, UPC-A included.
 SAMPLE_ITEM = LabelItem(
     entity_id="00000000-0000-0000-0000-000000000000",
-    gtin="09506000134352",
+    gtin="00036000291452",
     lot="LOT001",
     expiry=dt.date(2030, 12, 31),
     serial="SN0001",

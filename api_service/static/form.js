@@ -246,6 +246,8 @@ export class ExportForm {
         unplaced.push(detail);
         continue;
       }
+      const shown = [...field.querySelectorAll(":scope > .field-error")].some((n) => n.textContent === detail.message);
+      if (shown) continue; // the preview and the submit often report the same problem
       const note = element("p", { class: "field-error", "data-source": source }, detail.message);
       note.id = `${field.dataset.field.replaceAll(".", "-")}-error-${source}`;
       field.append(note);

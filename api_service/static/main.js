@@ -54,7 +54,7 @@ async function submitExport(form, jobs, message, button) {
     if (error.status === 422) {
       const unplaced = form.showErrors(error.details, "submit");
       const rest = unplaced.map((d) => `${d.field}: ${d.message}`).join("; ");
-      message.textContent = `Not accepted: ${rest || "see the fields marked above"}.`;
+      message.textContent = `Not accepted: ${rest || "see the fields marked in the form"}.`;
     } else {
       message.textContent = `Not accepted: ${error.message}`;
     }

@@ -72,7 +72,7 @@ export class PreviewPanel {
       if (error.status === 422) {
         const unplaced = this.form.showErrors(error.details, "preview");
         const rest = unplaced.map((d) => `${d.field}: ${d.message}`).join("; ");
-        this.status.textContent = `Cannot draw this label: ${rest || "see the fields marked above"}.`;
+        this.status.textContent = `Cannot draw this label: ${rest || "see the fields marked in the form"}.`;
       } else {
         this.status.textContent = `Preview failed: ${error.message}`;
       }

@@ -1,10 +1,10 @@
 """How many modules a sheet symbol needs for the smallest data a label can carry.
 
 The submit-time fit check (SPEC §3: a label that cannot hold its symbol → 422) runs before the
-items are known, so it sizes the smallest real label of the scope: GTIN, a one-character lot and,
-for serials, a one-character serial. A configuration refused here can never fit; longer data that
-does not fit is caught by the renderer, which fails the job naming the entity. Pure tables: no
-encoder needed in the API.
+items are known, so it sizes a typical label of the scope: GTIN, expiry, a 10-character lot and,
+for serials, a 12-character serial. A configuration refused here would fail for ordinary data;
+longer data that does not fit is caught by the renderer, which fails the job naming the entity.
+Pure tables: no encoder needed in the API.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ _DATAMATRIX = [
 _QR_CODEWORDS_M = [16, 28, 44, 64, 86, 108, 124, 154, 182, 216]
 _QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
-SMALLEST_LOT = "A"
-SMALLEST_SERIAL = "1"
+TYPICAL_LOT = "LOT2611A07"
+TYPICAL_SERIAL = "SN0000123456"
+TYPICAL_EXPIRY = "2027-06-30"
 _SAMPLE_GTIN = "09506000134352"
 
 
@@ -88,12 +89,15 @@ def qr_side(data: str) -> int:
     raise ValueError("data too long for the sizes this check knows (QR version 10)")
 
 
-def smallest_label(
+def typical_label(
     *, scope: str, symbol: str, datamatrix_content: str, digital_link_base: str
 ) -> tuple[int, int]:
-    """(modules a side without quiet zone, HRI lines) of the smallest label of `scope`."""
+    """(modules a side without quiet zone, HRI lines) of a typical label of `scope`."""
     data = GS1Data.create(
-        gtin=_SAMPLE_GTIN, lot=SMALLEST_LOT, serial=SMALLEST_SERIAL if scope == "serials" else None
+        gtin=_SAMPLE_GTIN,
+        lot=TYPICAL_LOT,
+        expiry=TYPICAL_EXPIRY,
+        serial=TYPICAL_SERIAL if scope == "serials" else None,
     )
     if symbol == "qr":
         side = qr_side(digital_link_uri(data, digital_link_base))

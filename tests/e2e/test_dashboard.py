@@ -62,8 +62,9 @@ PREVIEW = "/products/api/v1/labels/preview/"
 GTIN = "09506000134352"
 GS = "\x1d"
 # The preview's sample serial (routes_preview.SAMPLE_ITEM), as a reader transmits it.
-SAMPLE_ELEMENT_STRING = f"01{GTIN}17301231" + f"10LOT001{GS}21SN0001"
-SAMPLE_DIGITAL_LINK = f"https://id.gs1.org/01/{GTIN}/10/LOT001/21/SN0001?17=301231"
+SAMPLE_GTIN = "00036000291452"
+SAMPLE_ELEMENT_STRING = f"01{SAMPLE_GTIN}17301231" + f"10LOT001{GS}21SN0001"
+SAMPLE_DIGITAL_LINK = f"https://id.gs1.org/01/{SAMPLE_GTIN}/10/LOT001/21/SN0001?17=301231"
 
 
 @pytest.fixture
@@ -121,21 +122,21 @@ async def test_page_and_assets_are_served_with_a_strict_csp(api_url: str) -> Non
 
 
 PAIRS: list[Any] = [
-    pytest.param("datamatrix", "png", None, decode_png, ("]d2", SAMPLE_ELEMENT_STRING), id="dm-png"),
+    pytest.param("datamatrix", "png", {}, decode_png, ("]d2", SAMPLE_ELEMENT_STRING), id="dm-png"),
     pytest.param(
         "datamatrix",
         "svg",
-        None,
+        {},
         lambda b: decode_image(rasterize_svg(b)),
         ("]d2", SAMPLE_ELEMENT_STRING),
         id="dm-svg",
         marks=needs_rsvg,
     ),
-    pytest.param("qr_codes", "png", None, decode_png, ("]Q1", SAMPLE_DIGITAL_LINK), id="qr-png"),
+    pytest.param("qr_codes", "png", {}, decode_png, ("]Q1", SAMPLE_DIGITAL_LINK), id="qr-png"),
     pytest.param(
         "qr_codes",
         "svg",
-        None,
+        {},
         lambda b: decode_image(rasterize_svg(b)),
         ("]Q1", SAMPLE_DIGITAL_LINK),
         id="qr-svg",
@@ -144,7 +145,7 @@ PAIRS: list[Any] = [
     pytest.param(
         "barcodes_1d",
         "svg",
-        None,
+        {},
         lambda b: decode_image(rasterize_svg(b)),
         ("]C1", SAMPLE_ELEMENT_STRING),
         id="1d-svg",
@@ -153,30 +154,51 @@ PAIRS: list[Any] = [
     pytest.param(
         "barcodes_1d",
         "eps",
-        None,
+        {},
         lambda b: decode_image(rasterize_eps(b)),
         ("]C1", SAMPLE_ELEMENT_STRING),
         id="1d-eps",
         marks=needs_gs,
     ),
-    pytest.param("codes_combined", "png", "qr", decode_png, ("]Q1", SAMPLE_DIGITAL_LINK), id="combined-qr"),
-    pytest.param("codes_combined", "png", "1d", decode_png, ("]C1", SAMPLE_ELEMENT_STRING), id="combined-1d"),
+    pytest.param(
+        "barcodes_1d",
+        "svg",
+        {"asset_config": {"barcode_type": "upca"}},
+        lambda b: decode_image(rasterize_svg(b)),
+        ("]E0", SAMPLE_GTIN[1:]),  # readers report UPC-A as the EAN-13 it is a subset of
+        id="upca-svg",
+        marks=needs_rsvg,
+    ),
+    pytest.param(
+        "codes_combined",
+        "png",
+        {"combined_symbol": "qr"},
+        decode_png,
+        ("]Q1", SAMPLE_DIGITAL_LINK),
+        id="combined-qr",
+    ),
+    pytest.param(
+        "codes_combined",
+        "png",
+        {"combined_symbol": "1d"},
+        decode_png,
+        ("]C1", SAMPLE_ELEMENT_STRING),
+        id="combined-1d",
+    ),
 ]
 MEDIA = {"png": "image/png", "svg": "image/svg+xml", "eps": "application/postscript"}
 
 
-@pytest.mark.parametrize(("export_type", "file_format", "part", "read", "expected"), PAIRS)
+@pytest.mark.parametrize(("export_type", "file_format", "extra", "read", "expected"), PAIRS)
 async def test_preview_draws_a_sample_label_a_reader_decodes(
     api: Api,
     export_type: str,
     file_format: str,
-    part: str | None,
+    extra: dict[str, Any],
     read: Callable[[bytes], list[tuple[str, str]]],
     expected: tuple[str, str],
 ) -> None:
-    body: dict[str, Any] = {"export_type": export_type, "file_format": file_format}
-    if part:
-        body["combined_symbol"] = part
+    body: dict[str, Any] = {"export_type": export_type, "file_format": file_format, **extra}
     data, headers = await preview_bytes(api, body)
     assert headers["Content-Type"] == MEDIA[file_format]
     assert headers["Cache-Control"] == "no-store"
