@@ -40,6 +40,8 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,  # the database is restarting
+    asyncpg.exceptions.InternalClientError,  # a pooled connection the restart broke
     KafkaError,
 )
 
