@@ -129,3 +129,29 @@ async def test_multi_chunk_sheet_pdf(api: Api, db: asyncpg.Pool, tmp_path: Path)
         path, BUILTIN_TEMPLATES["63up_1in_letter"], 2000, zxingcpp.BarcodeFormat.DataMatrix
     )
     assert decoded == [("]d2", f"01{GTIN}17270630" + f"10FAN\x1d21{n + 1:06d}") for n in range(2000)]
+
+
+async def test_a_giant_job_does_not_starve_a_small_one_submitted_after_it(api: Api, db: asyncpg.Pool) -> None:
+    lot, _ = await serials(api, 12_000)
+    big = await api.submit(
+        {"scope": "serials", "export_type": "datamatrix", "file_format": "png", "filters": {"lot_ids": [lot]}}
+    )
+    small_lot = (await api.lots((await api.product("00614141000012"))["id"], [{"lot_number": "SMALL"}]))[
+        "ids"
+    ][0]
+    async with asyncio.timeout(60):
+        while (await api.get(big.body["poll_url"])).body["processed_items"] == 0:
+            await asyncio.sleep(0.05)  # the giant is rendering
+    small = await api.submit(
+        {
+            "scope": "lots",
+            "export_type": "datamatrix",
+            "file_format": "png",
+            "filters": {"lot_ids": [small_lot]},
+        }
+    )
+    small_done = await api.wait_terminal(small.body["job_id"])
+    assert small_done["status"] == "completed"
+    big_now = (await api.get(big.body["poll_url"])).body
+    assert big_now["status"] == "processing", "the small job should not have waited for the giant"
+    assert (await api.wait_terminal(big.body["job_id"], timeout=180))["status"] == "completed"

@@ -139,8 +139,18 @@ async def catalog(endpoints: Any) -> Catalog:
         await conn.close()
 
 
-@pytest.mark.parametrize("scope", ["lots", "serials"])
-@pytest.mark.parametrize("names", CASES, ids=["+".join(c) for c in CASES])
+# serial_ids is refused for scope lots (a 422, tested in the unit tests): no such case here.
+SCOPED_CASES = [
+    (scope, names)
+    for scope in ("lots", "serials")
+    for names in CASES
+    if not (scope == "lots" and "serial_ids" in names)
+]
+
+
+@pytest.mark.parametrize(
+    ("scope", "names"), SCOPED_CASES, ids=[f"{s}:{'+'.join(n)}" for s, n in SCOPED_CASES]
+)
 async def test_filters_select_exactly_what_the_spec_says(
     catalog: Catalog, db: asyncpg.Pool, scope: str, names: tuple[str, ...]
 ) -> None:
@@ -148,8 +158,6 @@ async def test_filters_select_exactly_what_the_spec_says(
     filters: dict[str, Any] = {}
     for name in names:
         filters.update(values[name] if name == "expiry" else {name: values[name]})
-    if scope == "lots" and "serial_ids" in filters:
-        pytest.skip("serial_ids is refused for scope lots (tested in the unit tests)")
     spec = parse_export_spec(
         {"scope": scope, "export_type": "datamatrix", "file_format": "png", "filters": filters}
     )
