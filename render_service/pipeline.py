@@ -21,12 +21,13 @@ import asyncpg
 
 from render_service.adapters import jobs_repo
 from render_service.metrics import ITEMS_RENDERED, RENDER_SECONDS_PER_ITEM
-from render_service.rendering.batch import LabelDataError, RenderedLabel, RenderSpec, render_batch
-from render_service.rendering.entries import MANIFEST_NAME, manifest_csv, manifest_header
+from render_service.rendering.batch import LabelDataError, RenderSpec
+from render_service.rendering.entries import MANIFEST_NAME, manifest_header
 from render_service.rendering.model import LabelItem
 from render_service.rendering.pdf import HEADER, LabelDoesNotFit, PartInfo, write_trailer
 from render_service.rendering.sheet_batch import SheetSpec, render_sheet_batch
-from render_service.rendering.zipstream import ZipStreamWriter
+from render_service.rendering.zip_batch import ZipBatch, render_zip_batch
+from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter, shift_records
 
 
 class RenderFailure(Exception):
@@ -69,12 +70,19 @@ class _Archive(Protocol):
 
 
 class ZipArchive:
-    """Symbol files plus `manifest.csv`: PNG entries stored, text formats deflated."""
+    """Symbol files plus `manifest.csv`: PNG entries stored, text formats deflated.
+
+    Workers return each batch as finished ZIP bytes (`render_zip_batch`); this only appends them
+    and keeps their central-directory records, shifted to where the batch landed.
+    """
 
     def __init__(self, sink: Sink, spec: RenderSpec, timestamp: dt.datetime, *, whole: bool) -> None:
+        self._sink = sink
         self._spec = spec
+        self._timestamp = timestamp
         self._whole = whole
-        self._writer = ZipStreamWriter(sink.write, timestamp=timestamp)
+        self._offset = 0  # bytes of entries written so far (from this archive's first byte)
+        self._records: list[bytes] = []  # already shifted to their offset in this archive
         self._manifest = bytearray(manifest_header() if whole else b"")
 
     def batch_size(self, target: int) -> int:
@@ -86,21 +94,26 @@ class ZipArchive:
         executor: Executor,
         items: Sequence[LabelItem],
         first_index: int,
-    ) -> asyncio.Future[list[RenderedLabel]]:
-        return loop.run_in_executor(executor, render_batch, items, self._spec)
+    ) -> asyncio.Future[ZipBatch]:
+        return loop.run_in_executor(executor, render_zip_batch, items, self._spec, self._timestamp)
 
-    def add(self, result: list[RenderedLabel]) -> int:
-        for label in result:
-            for file in label.files:
-                self._writer.add(file.name, file.data, compress=file.compress)
-        self._manifest += manifest_csv([row for label in result for row in label.manifest_rows], header=False)
-        return len(result)
+    def add(self, result: ZipBatch) -> int:
+        self._sink.write(result.entries)
+        self._records.append(shift_records(result.records, self._offset))
+        self._offset += len(result.entries)
+        self._manifest += result.manifest
+        return result.count
 
     def finish(self) -> PartSidecar | None:
         if not self._whole:
-            return PartSidecar(records=self._writer.records(), manifest=bytes(self._manifest))
-        self._writer.add(MANIFEST_NAME, bytes(self._manifest), compress=True)
-        self._writer.finish()
+            return PartSidecar(records=b"".join(self._records), manifest=bytes(self._manifest))
+        tail = ZipStreamWriter(self._sink.write, timestamp=self._timestamp, offset=self._offset)
+        tail.add(MANIFEST_NAME, bytes(self._manifest), compress=True)
+        directory = CentralDirectoryWriter(self._sink.write, offset=tail.offset)
+        for records in self._records:
+            directory.add_records(records)
+        directory.add_records(tail.records())
+        directory.finish()
         return None
 
 

@@ -268,6 +268,21 @@ class StreamEntry:
         self._zf._remember(self._raw_name, self._flags, self._method, crc, csize, size, self._at)
 
 
+def shift_records(blob: bytes | bytearray, delta: int) -> bytes:
+    """The same records with every local-header offset moved by `delta` (a batch written at
+    offset 0, placed `delta` bytes into its part)."""
+    if delta == 0:
+        return bytes(blob)
+    out = bytearray(blob)
+    pos = 0
+    offset_at = 4 + 4 + 8 + 8  # dostime, crc, compressed size, size
+    while pos < len(out):
+        fields = _RECORD.unpack_from(out, pos)
+        struct.pack_into("<Q", out, pos + offset_at, fields[4] + delta)
+        pos += _RECORD.size + fields[7]
+    return bytes(out)
+
+
 def iter_records(blob: bytes | bytearray) -> Iterable[tuple[str, int, int, int, int]]:
     """Decode a records blob to (name, crc, compressed size, size, offset); for tests and tools."""
     view = memoryview(blob)

@@ -235,3 +235,30 @@ def test_old_timestamps_clamp_to_1980() -> None:
     w.finish()
     with zipfile.ZipFile(buf) as z:
         assert z.infolist()[0].date_time == (1980, 1, 1, 0, 0, 0)
+
+
+def test_batches_written_apart_join_into_one_archive_with_shifted_records() -> None:
+    """How a replica joins worker-made batches: bytes appended, records shifted by where they land."""
+    import io as _io
+    import zipfile as _zipfile
+
+    from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter, shift_records
+
+    when = dt.datetime(2026, 11, 29, 12, 0)
+    out = bytearray()
+    records: list[bytes] = []
+    for batch in range(3):
+        pieces: list[bytes] = []
+        writer = ZipStreamWriter(pieces.append, timestamp=when)
+        for n in range(4):
+            writer.add(f"b{batch}/f{n}.txt", f"batch {batch} file {n}".encode() * 20, compress=n % 2 == 0)
+        records.append(shift_records(writer.records(), len(out)))
+        out += b"".join(pieces)
+    directory = CentralDirectoryWriter(out.extend, offset=len(out))
+    for blob in records:
+        directory.add_records(blob)
+    directory.finish()
+    archive = _zipfile.ZipFile(_io.BytesIO(bytes(out)))
+    assert archive.testzip() is None
+    assert archive.read("b2/f3.txt") == b"batch 2 file 3" * 20
+    assert len(archive.namelist()) == 12
