@@ -28,7 +28,7 @@ test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
 bench: install
-	scripts/system-deps.sh test
+	scripts/system-deps.sh bench
 	$(PY) -m bench
 
 lint: $(STAMP)

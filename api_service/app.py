@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from api_service.download_links import DownloadLinks
 from api_service.http import dashboard, openapi, routes_catalog, routes_exports, routes_health, routes_preview
 from api_service.http.auth import auth_middleware, rate_limit_headers_middleware
 from api_service.http.errors import error_middleware
@@ -17,7 +18,14 @@ from api_service.outbox_relay import OutboxRelay
 from api_service.projection import Projection
 from api_service.settings import ApiSettings
 from api_service.stale_jobs import StaleJobs
-from api_service.state import DB_POOL, KAFKA_PRODUCER, KEY_USAGE, S3_CLIENT, SETTINGS
+from api_service.state import (
+    COUNTERS_POOL,
+    DB_POOL,
+    DOWNLOAD_LINKS,
+    KAFKA_PRODUCER,
+    KEY_USAGE,
+    SETTINGS,
+)
 from shared.consumer import ConsumerLoop
 from shared.db.pool import create_pool
 from shared.kafka import LazyProducer, make_consumer
@@ -30,7 +38,14 @@ log = logging.getLogger(__name__)
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     app[DB_POOL] = await create_pool(app[SETTINGS])
+    # Every authenticated request bumps its key's counters. Losing the last fraction of a second
+    # of counts in a database crash is harmless for rate limiting, and not waiting for the WAL
+    # flush measured +28% status-route throughput; everything else stays durable.
+    app[COUNTERS_POOL] = await create_pool(
+        app[SETTINGS], min_size=1, max_size=4, server_settings={"synchronous_commit": "off"}
+    )
     yield
+    await app[COUNTERS_POOL].close()
     await app[DB_POOL].close()
 
 
@@ -51,8 +66,11 @@ async def _kafka_producer(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _s3(app: web.Application) -> AsyncIterator[None]:
-    async with s3_client(app[SETTINGS]) as client:
-        app[S3_CLIENT] = client
+    settings = app[SETTINGS]
+    async with s3_client(settings) as client:
+        app[DOWNLOAD_LINKS] = DownloadLinks(
+            client, bucket=settings.s3_bucket, ttl_seconds=settings.download_url_ttl_seconds
+        )
         yield
 
 

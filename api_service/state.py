@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 from aiohttp import web
 
 from api_service.domain.principal import Principal
+from api_service.download_links import DownloadLinks
 from api_service.key_usage import KeyUsage
 from api_service.settings import ApiSettings
 from shared.kafka import LazyProducer
@@ -15,8 +14,10 @@ from shared.kafka import LazyProducer
 SETTINGS = web.AppKey("settings", ApiSettings)
 DB_POOL = web.AppKey("db_pool", asyncpg.Pool)
 KAFKA_PRODUCER = web.AppKey("kafka_producer", LazyProducer)
-S3_CLIENT: web.AppKey[Any] = web.AppKey("s3_client")  # aiobotocore S3 client: untyped
 KEY_USAGE = web.AppKey("key_usage", KeyUsage)
+DOWNLOAD_LINKS = web.AppKey("download_links", DownloadLinks)
+# Rate-limit counters: a pool whose commits do not wait for the disk (see app.py).
+COUNTERS_POOL = web.AppKey("counters_pool", asyncpg.Pool)
 
 
 PRINCIPAL = web.RequestKey("principal", Principal)

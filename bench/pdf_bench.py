@@ -40,13 +40,13 @@ from render_service.rendering.model import BitMatrix, LabelItem  # noqa: E402
 from render_service.rendering.pdf import (  # noqa: E402
     BUILTIN_TEMPLATES,
     SheetStyle,
-    helvetica,
     render_sheet_pdf,
 )
-from shared.sheets.layout import CellLayout  # noqa: E402
-from shared.sheets.templates import PT_PER_MM, SheetTemplate  # noqa: E402
 from render_service.rendering.symbols.datamatrix import encode_datamatrix  # noqa: E402
 from shared.gs1 import GS1Data, element_string, hri_lines  # noqa: E402
+from shared.sheets import helvetica  # noqa: E402
+from shared.sheets.layout import CellLayout  # noqa: E402
+from shared.sheets.templates import PT_PER_MM, SheetTemplate  # noqa: E402
 
 CASES = ("sheet-writer", "sheet-end-to-end", "reportlab-image", "reportlab-image-end-to-end",
          "reportlab-runs")

@@ -6,6 +6,7 @@ entity order (`seq`), which is the order of labels in the artifact.
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Any
 
@@ -66,15 +67,21 @@ def snapshot_query(spec: ExportSpec, organization_id: uuid.UUID) -> tuple[str, l
     return sql, args
 
 
-def chunk_bounds(total: int, chunk_size: int, *, align: int = 1) -> list[tuple[int, int]]:
+def chunk_bounds(total: int, chunk_size: int, *, align: int = 1, spread: int = 1) -> list[tuple[int, int]]:
     """[first, end) item ranges; an empty job is still one (empty) chunk, so it completes the same way.
 
     `align`: chunk starts fall on multiples of it (a sheet PDF's labels per page: only the last
-    part of a document may end mid-page).
+    part of a document may end mid-page). `spread`: a job of several chunks gets a multiple of
+    this many (the chunks topic's partitions), so every partition — every replica — gets an equal
+    share instead of one getting an extra chunk to do alone at the end.
     """
     if total == 0:
         return [(0, 0)]
-    size = max(align, chunk_size - chunk_size % align)
+    count = math.ceil(total / chunk_size)
+    if count > 1 and spread > 1:
+        count = math.ceil(count / spread) * spread
+    size = math.ceil(total / count)
+    size = max(align, size + (-size % align))  # round up to whole pages
     return [(start, min(start + size, total)) for start in range(0, total, size)]
 
 

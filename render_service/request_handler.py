@@ -94,6 +94,7 @@ class RequestHandler:
                     spec=spec,
                     request=spec.request_data(),
                     chunk_size=self._chunk_size,
+                    spread=await self._chunk_partitions(),
                 )
             if planned:
                 log.info("planned job", extra=log_extra)
@@ -108,6 +109,10 @@ class RequestHandler:
             await self._chunk_worker.run_chunk(job_id, 0)
         else:
             await self._hand_out_chunks(job_id, existing["chunk_count"])
+
+    async def _chunk_partitions(self) -> int:
+        producer = await self._producer.get()
+        return len(await producer.partitions_for(self._chunks_topic)) or 1
 
     async def _hand_out_chunks(self, job_id: str, chunk_count: int) -> None:
         producer = await self._producer.get()

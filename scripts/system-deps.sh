@@ -2,15 +2,17 @@
 # Installs the Debian packages the project needs, only those missing.
 #   scripts/system-deps.sh runtime   libdmtx (DataMatrix encoder used through pylibdmtx)
 #   scripts/system-deps.sh test      + the real readers the tests check artifacts with
+#   scripts/system-deps.sh bench     + the test tools and wrk (the status-route load generator)
 set -euo pipefail
 packages=(libdmtx0b)
-if [ "${1:-runtime}" = "test" ]; then
+if [ "${1:-runtime}" = "test" ] || [ "${1:-runtime}" = "bench" ]; then
   # rsvg-convert (SVG), Ghostscript (EPS), poppler (pdftoppm, pdftotext), qpdf (--check), unzip -t
   packages+=(librsvg2-bin ghostscript poppler-utils qpdf unzip)
   # Headless browser for the dashboard test (driven by Playwright's Python package, never its
   # own browser download).
   packages+=(chromium)
 fi
+[ "${1:-runtime}" = "bench" ] && packages+=(wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

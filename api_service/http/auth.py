@@ -11,7 +11,7 @@ from api_service.adapters.api_keys_repo import authenticate_and_count
 from api_service.domain.api_keys import is_well_formed
 from api_service.domain.rate_limits import WindowState, effective_limit, verdict
 from api_service.http.errors import ApiError, Handler
-from api_service.state import DB_POOL, KEY_USAGE, PRINCIPAL, RATE_LIMIT_HEADERS, SETTINGS
+from api_service.state import COUNTERS_POOL, KEY_USAGE, PRINCIPAL, RATE_LIMIT_HEADERS, SETTINGS
 
 PROTECTED_PREFIX = "/products/api/v1/"
 PUBLIC_PATHS = frozenset({"/products/api/v1/openapi.json"})
@@ -42,7 +42,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     minute_start = now - now % 60
     day_start = now - now % 86400
     found = await authenticate_and_count(
-        request.app[DB_POOL],
+        request.app[COUNTERS_POOL],
         key,
         minute_start=dt.datetime.fromtimestamp(minute_start, dt.UTC),
         day_start=dt.datetime.fromtimestamp(day_start, dt.UTC),

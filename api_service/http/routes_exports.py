@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from aiohttp import web
 
 from api_service.adapters import jobs_repo
@@ -13,10 +11,9 @@ from api_service.http.json_io import read_json
 from api_service.http.schemas import ExportReceipt, JobStatus, model_response
 from api_service.services.cancel import cancel_export
 from api_service.services.export_jobs import submit_export
-from api_service.state import DB_POOL, PRINCIPAL, S3_CLIENT, SETTINGS
+from api_service.state import DB_POOL, DOWNLOAD_LINKS, PRINCIPAL, SETTINGS
 from shared.export_request import FieldError, InvalidExportSpec, parse_export_spec
 from shared.ids import is_valid_job_id
-from shared.s3 import content_disposition
 
 routes = web.RouteTableDef()
 
@@ -94,17 +91,9 @@ async def poll(request: web.Request) -> web.Response:
     if etag in _if_none_match(request):
         return web.Response(status=304, headers=headers)
     if body["status"] == "completed" and row["artifact_key"]:
-        ttl = settings.download_url_ttl_seconds
-        body["download_url"] = await request.app[S3_CLIENT].generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": settings.s3_bucket,
-                "Key": row["artifact_key"],
-                "ResponseContentDisposition": content_disposition(row["output_filename"]),
-            },
-            ExpiresIn=ttl,
+        body["download_url"], body["expires_at"] = await request.app[DOWNLOAD_LINKS].link(
+            row["artifact_key"], row["output_filename"]
         )
-        body["expires_at"] = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=ttl)
     return model_response(JobStatus(**body), headers=headers)
 
 

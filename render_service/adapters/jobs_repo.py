@@ -35,6 +35,7 @@ async def plan_job(
     spec: ExportSpec,
     request: dict[str, Any],
     chunk_size: int,
+    spread: int = 1,
 ) -> bool:
     """Fix the job's items (invariant 4) and chunk boundaries in one transaction.
 
@@ -61,7 +62,7 @@ async def plan_job(
             job_id,
         )
         total = int(status.split()[-1])
-        bounds = chunk_bounds(total, chunk_size, align=chunk_alignment(spec))
+        bounds = chunk_bounds(total, chunk_size, align=chunk_alignment(spec), spread=spread)
         await conn.executemany(
             "INSERT INTO render.chunks (job_id, chunk_index, first_seq, end_seq) VALUES ($1, $2, $3, $4)",
             [(job_id, i, first, end) for i, (first, end) in enumerate(bounds)],

@@ -120,7 +120,7 @@ async def test_multi_chunk_sheet_pdf(api: Api, db: asyncpg.Pool, tmp_path: Path)
         "SELECT first_seq, end_seq, rendered_by FROM render.chunks WHERE job_id = $1 ORDER BY chunk_index",
         status["job_id"],
     )
-    assert len(chunks) == 3 and all(c["first_seq"] % 63 == 0 for c in chunks)  # page-aligned parts
+    assert len(chunks) == 4 and all(c["first_seq"] % 63 == 0 for c in chunks)  # page-aligned parts
     assert {c["rendered_by"] for c in chunks} == {"render-1", "render-2"}
     path = tmp_path / "sheet.pdf"
     path.write_bytes(data)

@@ -9,8 +9,18 @@ from shared.export_request import parse_export_spec
 
 def test_chunk_bounds_cover_every_item_once() -> None:
     assert chunk_bounds(0, 10) == [(0, 0)]
-    assert chunk_bounds(25, 10) == [(0, 10), (10, 20), (20, 25)]
+    assert chunk_bounds(25, 10) == [(0, 9), (9, 18), (18, 25)]  # three chunks, as even as can be
     assert chunk_bounds(10, 10) == [(0, 10)]
+
+
+def test_chunks_spread_evenly_over_partitions_and_align_to_pages() -> None:
+    bounds = chunk_bounds(100_000, 20_000, spread=4)  # 5 chunks would leave one replica a 3rd
+    assert len(bounds) == 8 and {end - first for first, end in bounds} == {12_500}
+    assert chunk_bounds(500, 1000, spread=4) == [(0, 500)]  # one chunk stays one chunk
+    pages = chunk_bounds(2000, 1000, align=63, spread=4)
+    assert all(first % 63 == 0 for first, _ in pages) and pages[-1][1] == 2000
+    covered = [i for first, end in chunk_bounds(99_999, 7_000, align=7, spread=3) for i in range(first, end)]
+    assert covered == list(range(99_999))
 
 
 def test_snapshot_query_binds_every_value() -> None:
