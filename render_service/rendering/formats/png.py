@@ -58,7 +58,9 @@ def encode_png(
     quiet_x: int,
     quiet_y: int,
     dpi: int,
-    compresslevel: int = 6,
+    # Level 3 measured 16 µs a DataMatrix against 21 µs at 6 for a 5% larger file (303 vs 287 B):
+    # the rows are mostly "same as above", which any level packs nearly as well.
+    compresslevel: int = 3,
 ) -> bytes:
     """PNG bytes of `matrix` at `scale` pixels per module with a quiet zone in modules on each side.
 
