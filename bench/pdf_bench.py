@@ -48,8 +48,13 @@ from shared.sheets import helvetica  # noqa: E402
 from shared.sheets.layout import CellLayout  # noqa: E402
 from shared.sheets.templates import PT_PER_MM, SheetTemplate  # noqa: E402
 
-CASES = ("sheet-writer", "sheet-end-to-end", "reportlab-image", "reportlab-image-end-to-end",
-         "reportlab-runs")
+CASES = (
+    "sheet-writer",
+    "sheet-end-to-end",
+    "reportlab-image",
+    "reportlab-image-end-to-end",
+    "reportlab-runs",
+)
 QUIET_ZONE = 2
 
 
@@ -65,8 +70,9 @@ class CountingSink:
 def make_items(count: int) -> Iterator[LabelItem]:
     """Distinct labels, made lazily as a job snapshot would be streamed."""
     for i in range(count):
-        yield LabelItem(str(i), "09506000134352", f"LOT{i % 997:04d}", dt.date(2027, 1 + i % 12, 28),
-                        f"SN{i:010d}")
+        yield LabelItem(
+            str(i), "09506000134352", f"LOT{i % 997:04d}", dt.date(2027, 1 + i % 12, 28), f"SN{i:010d}"
+        )
 
 
 def gs1(item: LabelItem) -> GS1Data:
@@ -99,14 +105,25 @@ def run_case(case: str, labels: int, template: SheetTemplate, module_mm: float) 
     else:
         size = _reportlab(items, template, style, symbol_for, lines_for, runs=case == "reportlab-runs")
     seconds = time.perf_counter() - started
-    return {"case": case, "labels": labels, "seconds": round(seconds, 3),
-            "labels_per_s": round(labels / seconds), "bytes_per_label": round(size / labels, 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {
+        "case": case,
+        "labels": labels,
+        "seconds": round(seconds, 3),
+        "labels_per_s": round(labels / seconds),
+        "bytes_per_label": round(size / labels, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
 
 
-def _reportlab(items: Iterable[LabelItem], template: SheetTemplate, style: SheetStyle,
-               symbol_for: Callable[[LabelItem], BitMatrix],
-               lines_for: Callable[[LabelItem], Sequence[str]], *, runs: bool) -> int:
+def _reportlab(
+    items: Iterable[LabelItem],
+    template: SheetTemplate,
+    style: SheetStyle,
+    symbol_for: Callable[[LabelItem], BitMatrix],
+    lines_for: Callable[[LabelItem], Sequence[str]],
+    *,
+    runs: bool,
+) -> int:
     from PIL import Image
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen.canvas import Canvas
@@ -140,22 +157,26 @@ def _reportlab(items: Iterable[LabelItem], template: SheetTemplate, style: Sheet
         else:
             grey = b"".join(matrix.rows).translate(to_grey)
             image = Image.frombytes("L", (matrix.width, matrix.height), grey)
-            canvas.drawImage(ImageReader(image.convert("1")), x, y, matrix.width * module,
-                             matrix.height * module)
+            canvas.drawImage(
+                ImageReader(image.convert("1")), x, y, matrix.width * module, matrix.height * module
+            )
         canvas.setFont("Helvetica", place.font_pt)
         for number, line in enumerate(lines):
-            canvas.drawString(cell_x + place.text_x,
-                              cell_y + place.baseline_y - number * place.font_pt * helvetica.LEADING, line)
+            canvas.drawString(
+                cell_x + place.text_x,
+                cell_y + place.baseline_y - number * place.font_pt * helvetica.LEADING,
+                line,
+            )
     canvas.save()
     return len(out.getvalue())
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--labels", type=int, default=20_000, help="labels for the sheet-writer cases")
-    parser.add_argument("--reportlab-labels", type=int, default=10_000,
-                        help="labels for the reportlab cases")
+    parser.add_argument("--reportlab-labels", type=int, default=10_000, help="labels for the reportlab cases")
     parser.add_argument("--template", default="63up_1in_letter", choices=sorted(BUILTIN_TEMPLATES))
     parser.add_argument("--module-mm", type=float, default=0.5)
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)  # child mode
@@ -174,26 +195,53 @@ def main() -> None:
             except ImportError:
                 print(f"{case}: skipped (pip install reportlab to compare)")
                 continue
-        child = subprocess.run([sys.executable, __file__, "--case", case, "--labels", str(count),
-                                "--template", args.template, "--module-mm", str(args.module_mm)],
-                               capture_output=True, text=True, check=True)
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--case",
+                case,
+                "--labels",
+                str(count),
+                "--template",
+                args.template,
+                "--module-mm",
+                str(args.module_mm),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
 
     header = f"{'case':<27} {'labels':>8} {'seconds':>8} {'labels/s':>10} {'B/label':>8} {'peak RSS MB':>12}"
-    print(f"template {args.template}, module {args.module_mm} mm, one core, "
-          f"Python {platform.python_version()}")
+    print(
+        f"template {args.template}, module {args.module_mm} mm, one core, Python {platform.python_version()}"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
-        print(f"{r['case']:<27} {r['labels']:>8} {r['seconds']:>8.2f} {r['labels_per_s']:>10,} "
-              f"{r['bytes_per_label']:>8} {r['peak_rss_mb']:>12}")
+        print(
+            f"{r['case']:<27} {r['labels']:>8} {r['seconds']:>8.2f} {r['labels_per_s']:>10,} "
+            f"{r['bytes_per_label']:>8} {r['peak_rss_mb']:>12}"
+        )
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = out_dir / f"pdf_bench-{stamp}.json"
-    path.write_text(json.dumps({"template": args.template, "module_mm": args.module_mm,
-                                "python": platform.python_version(), "machine": platform.machine(),
-                                "results": results}, indent=2) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "template": args.template,
+                "module_mm": args.module_mm,
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {path.relative_to(ROOT)}")
 
 

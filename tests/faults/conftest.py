@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from tests.conftest import ARTIFACTS, RUN_ID
-from tests.faults.rig import TIMINGS, Rig, ensure_postgres_running
+from tests.faults.postgres_server import ensure_postgres_running
+from tests.faults.rig import Rig
+from tests.faults.timings import TIMINGS
 
 FAULT_LOGS = ARTIFACTS / RUN_ID / "faults"
 

@@ -16,17 +16,14 @@ import signal
 
 import pytest
 
-from tests.faults.rig import (
-    Rig,
-    make_catalog,
-    now,
-    poll_terminal,
-    record,
-    sigkill,
-    verify_completed,
-    wait_done_chunks,
-    wait_for,
-)
+from tests.faults.allowed_endings import verify_completed
+from tests.faults.catalog import make_catalog
+from tests.faults.chunks import wait_done_chunks
+from tests.faults.polling import poll_terminal
+from tests.faults.processes import sigkill
+from tests.faults.rig import Rig
+from tests.faults.timings import record
+from tests.faults.waiting import now, wait_for
 from tests.support.api import EXPORTS
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from shared.consumer import ConsumerLoop, Record
 from shared.devstack.ports import free_port
 from shared.devstack.tansu import TansuBroker
-from tests.faults.rig import wait_for
+from tests.faults.waiting import wait_for
 
 
 class _NoDlq:

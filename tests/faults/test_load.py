@@ -14,7 +14,11 @@ import statistics
 
 import pytest
 
-from tests.faults.rig import Catalog, Rig, make_catalog, now, record, verify_completed
+from tests.faults.allowed_endings import verify_completed
+from tests.faults.catalog import Catalog, make_catalog
+from tests.faults.rig import Rig
+from tests.faults.timings import record
+from tests.faults.waiting import now
 from tests.support.api import EXPORTS
 
 pytestmark = pytest.mark.slow

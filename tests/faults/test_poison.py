@@ -21,7 +21,12 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from shared import events
 from shared.ids import new_job_id
-from tests.faults.rig import Rig, make_catalog, now, poll_terminal, record, verify_completed, wait_for
+from tests.faults.allowed_endings import verify_completed
+from tests.faults.catalog import make_catalog
+from tests.faults.polling import poll_terminal
+from tests.faults.rig import Rig
+from tests.faults.timings import record
+from tests.faults.waiting import now, wait_for
 from tests.support.api import EXPORTS, Api
 
 pytestmark = pytest.mark.slow

@@ -15,20 +15,14 @@ import random
 
 import pytest
 
-from tests.faults.rig import (
-    PollLog,
-    Rig,
-    check_unavailable_envelope,
-    make_catalog,
-    now,
-    pg_ctl,
-    poll_terminal,
-    postgres_answers,
-    record,
-    verify_completed,
-    wait_done_chunks,
-    wait_for,
-)
+from tests.faults.allowed_endings import verify_completed
+from tests.faults.catalog import make_catalog
+from tests.faults.chunks import wait_done_chunks
+from tests.faults.polling import PollLog, check_unavailable_envelope, poll_terminal
+from tests.faults.postgres_server import pg_ctl, postgres_answers
+from tests.faults.rig import Rig
+from tests.faults.timings import record
+from tests.faults.waiting import now, wait_for
 from tests.support.api import EXPORTS
 
 pytestmark = pytest.mark.slow

@@ -33,7 +33,11 @@ from shared.db.pool import create_pool
 from shared.devstack.postgres import with_database
 from shared.ids import new_job_id
 from shared.settings import CommonSettings
-from tests.faults.rig import Rig, make_catalog, now, poll_terminal, record, wait_for
+from tests.faults.catalog import make_catalog
+from tests.faults.polling import poll_terminal
+from tests.faults.rig import Rig
+from tests.faults.timings import record
+from tests.faults.waiting import now, wait_for
 from tests.support.api import EXPORTS, Api
 
 pytestmark = pytest.mark.slow

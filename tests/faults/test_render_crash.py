@@ -14,21 +14,14 @@ import signal
 import pytest
 
 from shared.devstack.services import ServiceProcess
-from tests.faults.rig import (
-    Rig,
-    alive,
-    make_catalog,
-    now,
-    poll_terminal,
-    reap_orphans,
-    record,
-    replica_processes,
-    sigkill,
-    verify_completed,
-    wait_chunk_in_hand,
-    wait_done_chunks,
-    wait_for,
-)
+from tests.faults.allowed_endings import verify_completed
+from tests.faults.catalog import make_catalog
+from tests.faults.chunks import wait_chunk_in_hand, wait_done_chunks
+from tests.faults.polling import poll_terminal
+from tests.faults.processes import alive, reap_orphans, replica_processes, sigkill
+from tests.faults.rig import Rig
+from tests.faults.timings import record
+from tests.faults.waiting import now, wait_for
 
 pytestmark = pytest.mark.slow
 

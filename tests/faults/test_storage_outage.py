@@ -14,19 +14,14 @@ import asyncio
 
 import pytest
 
-from tests.faults.rig import (
-    FAST_ENV,
-    Rig,
-    make_catalog,
-    now,
-    poll_terminal,
-    reap_orphans,
-    record,
-    sigkill,
-    verify_completed,
-    verify_failed_clean,
-    wait_done_chunks,
-)
+from tests.faults.allowed_endings import verify_completed, verify_failed_clean
+from tests.faults.catalog import make_catalog
+from tests.faults.chunks import wait_done_chunks
+from tests.faults.polling import poll_terminal
+from tests.faults.processes import reap_orphans, sigkill
+from tests.faults.rig import FAST_ENV, Rig
+from tests.faults.timings import record
+from tests.faults.waiting import now
 from tests.support.api import EXPORTS
 
 pytestmark = pytest.mark.slow
