@@ -14,7 +14,6 @@ class ArtifactPlan:
     key: str
     filename: str
     content_type: str
-    is_pdf: bool
 
 
 def output_filename(*, job_id: str, export_type: str, scope: str, total_items: int) -> str:
@@ -37,5 +36,4 @@ def artifact_plan(job: Mapping[str, Any]) -> ArtifactPlan:
         key=f"{job_prefix(job['organization_id'], job['job_id'])}{filename}",
         filename=filename,
         content_type="application/pdf" if is_pdf else "application/zip",
-        is_pdf=is_pdf,
     )

@@ -181,10 +181,11 @@ class ChunkWorker:
         except BaseException:
             await asyncio.shield(upload.abort())
             raise
-        if sidecar is not None:
+        if sidecar is not None and sidecar.pdf_parts:
+            await self._put(keys.pdf_parts, orjson.dumps([p.to_json() for p in sidecar.pdf_parts]))
+        elif sidecar is not None:  # a ZIP part (an empty PDF chunk cannot exist: chunks are non-empty)
             await self._put(keys.records, sidecar.records)
             await self._put(keys.manifest, sidecar.manifest)
-            await self._put(keys.pdf_parts, orjson.dumps([p.to_json() for p in sidecar.pdf_parts]))
         marked = await jobs_repo.mark_chunk_done(
             self._pool,
             job_id=job["job_id"],

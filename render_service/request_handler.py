@@ -22,7 +22,8 @@ from render_service.emitter import EventEmitter
 from render_service.terminal import reemit_terminal
 from shared import events
 from shared.consumer import Record
-from shared.export_request import InvalidExportSpec, field_errors, parse_export_spec
+from shared.export_request import InvalidExportSpec, parse_export_spec
+from shared.field_errors import describe
 from shared.ids import is_valid_job_id
 from shared.kafka import LazyProducer
 
@@ -68,7 +69,7 @@ class RequestHandler:
         try:
             request = events.ExportRequested.model_validate(event.data)
         except ValidationError as exc:
-            await self._refuse(job_id, "invalid request: " + _describe(exc))
+            await self._refuse(job_id, "invalid request: " + describe(exc))
             return
         try:
             spec = parse_export_spec(
@@ -158,7 +159,3 @@ class RequestHandler:
     async def _refuse(self, job_id: str, reason: str) -> None:
         log.info("refused request: %s", reason, extra={"job_id": job_id})
         await self._emitter.failed(job_id, reason)
-
-
-def _describe(exc: ValidationError) -> str:
-    return "; ".join(f"{e.field}: {e.message}" for e in field_errors(exc)[:5])

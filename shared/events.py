@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from shared.field_errors import describe
 from shared.ids import JOB_ID_ALPHABET
 
 CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
@@ -154,7 +155,7 @@ def decode(value: bytes | None) -> CloudEvent:
     try:
         return CloudEvent.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidMessage(f"not a CloudEvent 1.0: {_describe(exc)}") from None
+        raise InvalidMessage(f"not a CloudEvent 1.0: {describe(exc)}") from None
 
 
 def parse_data(event: CloudEvent) -> _Data:
@@ -165,12 +166,4 @@ def parse_data(event: CloudEvent) -> _Data:
     try:
         return model.model_validate(event.data)
     except ValidationError as exc:
-        raise InvalidMessage(f"invalid {event.type} data: {_describe(exc)}") from None
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
-        parts.append(f"{loc}: {err['msg']}")
-    return "; ".join(parts)
+        raise InvalidMessage(f"invalid {event.type} data: {describe(exc)}") from None

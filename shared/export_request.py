@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from shared.events import ExportType, FileFormat, Scope
-from shared.gs1 import DEFAULT_DIGITAL_LINK_BASE, GS1ValidationError, normalize_base, normalize_gtin
+from shared.field_errors import FieldError, field_errors
+from shared.gs1 import DEFAULT_DIGITAL_LINK_BASE, normalize_base, normalize_gtin
 from shared.sheets.layout import check_fit
 from shared.sheets.symbol_size import typical_label
 from shared.sheets.templates import DEFAULT_TEMPLATE_NAME, TemplateError, parse_template
@@ -102,12 +102,6 @@ class ExportSpec(_Strict):
     def request_data(self) -> dict[str, Any]:
         """The JSON form carried in events and stored with the job."""
         return self.model_dump(mode="json", exclude_none=True)
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    field: str  # dotted path, e.g. "filters.gtins.2"
-    message: str
 
 
 class InvalidExportSpec(ValueError):
@@ -204,25 +198,3 @@ def _sheet_errors(scope: str, cfg: AssetConfig) -> list[FieldError]:
     return [
         FieldError("asset_config.module_mm", f"the {symbol} label does not fit {template.name}: {fit.reason}")
     ]
-
-
-def field_errors(exc: ValidationError) -> list[FieldError]:
-    """pydantic errors as dotted field paths with readable messages."""
-    out: list[FieldError] = []
-    seen: set[str] = set()
-    for err in exc.errors(include_url=False):
-        # Union members show up in `loc` as tags like "literal['a','b']" or "dict[str,any]": not fields.
-        path = ".".join(str(p) for p in err["loc"] if not (isinstance(p, str) and "[" in p)) or "body"
-        if path in seen:
-            continue  # one message per field: the first member's is enough
-        seen.add(path)
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif err["type"] == "missing":
-            message = "field required"
-        elif err["type"] == "value_error":
-            cause = err.get("ctx", {}).get("error")
-            message = cause.reason if isinstance(cause, GS1ValidationError) else str(cause or message)
-        out.append(FieldError(path, message))
-    return out

@@ -9,7 +9,7 @@ import asyncpg
 import orjson
 from aiohttp import web
 
-from shared.export_request import FieldError
+from shared.field_errors import FieldError
 
 log = logging.getLogger(__name__)
 

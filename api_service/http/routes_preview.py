@@ -29,7 +29,8 @@ from render_service.rendering.model import LabelItem
 from render_service.rendering.pdf import LabelDoesNotFit, assemble
 from render_service.rendering.sheet_batch import SheetSpec, render_sheet_batch
 from shared.events import ExportType, FileFormat
-from shared.export_request import AssetConfig, FieldError, InvalidExportSpec, field_errors, parse_export_spec
+from shared.export_request import AssetConfig, InvalidExportSpec, parse_export_spec
+from shared.field_errors import FieldError, field_errors
 
 routes = web.RouteTableDef()
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.export_request import AssetConfig, field_errors
+from shared.export_request import AssetConfig
+from shared.field_errors import field_errors
 from shared.gs1 import (
     DEFAULT_DIGITAL_LINK_BASE,
     GS1Data,

@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.export_request import SHEET_MODULE_MM, SHEET_QUIET_ZONE, AssetConfig, field_errors
+from shared.export_request import SHEET_MODULE_MM, SHEET_QUIET_ZONE, AssetConfig
+from shared.field_errors import field_errors
 from shared.gs1 import DEFAULT_DIGITAL_LINK_BASE, digital_link_uri, element_string, hri_lines, normalize_base
 from shared.sheets.templates import DEFAULT_TEMPLATE_NAME, SheetTemplate, TemplateError, parse_template
 
