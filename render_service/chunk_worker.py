@@ -172,14 +172,24 @@ class ChunkWorker:
             content_disposition(plan.filename) if whole else None,
         )
         on_progress = self._progress_reporter(job, chunk, upload.pump)
+        # The chunk's print history is written alongside the rendering, off the critical path; it
+        # counts only once the job completes (jobs_repo.record_print_history).
+        history = asyncio.create_task(
+            jobs_repo.record_print_history(
+                self._pool, job_id=job["job_id"], first=chunk["first_seq"], end=chunk["end_seq"]
+            )
+        )
         try:
             async with self._pool.acquire() as conn:
                 sidecar = await self._pipeline.render(
                     conn, job=job, chunk=chunk, sink=upload, on_progress=on_progress, whole=whole
                 )
             await upload.finish()
+            await history
         except BaseException:
+            history.cancel()
             await asyncio.shield(upload.abort())
+            await asyncio.wait([history])  # settled before a discard deletes the job's history
             raise
         if sidecar is not None and sidecar.pdf_parts:
             await self._put(keys.pdf_parts, orjson.dumps([p.to_json() for p in sidecar.pdf_parts]))
@@ -254,6 +264,9 @@ class ChunkWorker:
             extra={"job_id": job["job_id"]},
         )
         await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
+        await self._delete_parts(job)
+
+    async def _delete_parts(self, job: asyncpg.Record) -> None:
         await delete_prefix(
             self._s3, bucket=self._bucket, prefix=part_prefix(job["organization_id"], job["job_id"])
         )
@@ -292,7 +305,21 @@ class ChunkWorker:
 
     async def _discard(self, job: asyncpg.Record) -> None:
         """Leave nothing of a stopped job behind, and say again how it ended. If storage is down,
-        the watchdog deletes the objects later (the job stays marked not cleaned)."""
+        the watchdog deletes the objects later (the job stays marked not cleaned).
+
+        A job can also stop by completing without this worker (its chunk lease ran out and another
+        replica finished the chunk): then the artifact stays and only a part this worker wrote late
+        goes."""
+        if await jobs_repo.job_status(self._pool, job["job_id"]) == "failed":
+            await self._delete_objects(job)
+        else:
+            await self._delete_parts(job)
+        final = await jobs_repo.get_job(self._pool, job["job_id"])
+        assert final is not None
+        await reemit_terminal(self._emitter, final)
+        log.info("stopped: job is %s", final["status"], extra={"job_id": job["job_id"]})
+
+    async def _delete_objects(self, job: asyncpg.Record) -> None:
         try:
             await delete_job_objects(
                 self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=job["job_id"]
@@ -306,10 +333,6 @@ class ChunkWorker:
                 exc,
                 extra={"job_id": job["job_id"]},
             )
-        final = await jobs_repo.get_job(self._pool, job["job_id"])
-        assert final is not None
-        await reemit_terminal(self._emitter, final)
-        log.info("stopped: job is %s", final["status"], extra={"job_id": job["job_id"]})
 
     async def _fail(self, job: asyncpg.Record, error: str) -> None:
         if await jobs_repo.fail_job(self._pool, job_id=job["job_id"], error=error):

@@ -58,7 +58,11 @@ def snapshot_query(spec: ExportSpec, organization_id: uuid.UUID) -> tuple[str, l
     if f.expiry_to is not None:
         where.append(f"l.expiry_date <= {bind(f.expiry_to)}")
     if f.never_printed:  # false means "no restriction", like leaving the filter out
-        where.append(f"NOT EXISTS (SELECT 1 FROM render.print_history h WHERE h.entity_id = {alias}.id)")
+        # History is written while a job renders; it counts once that job has completed.
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM render.print_history h JOIN render.jobs j ON j.job_id = h.job_id"
+            f" WHERE h.entity_id = {alias}.id AND j.status = 'completed')"
+        )
     sql = (
         f"SELECT {alias}.id AS entity_id, p.gtin, l.lot_number AS lot, l.expiry_date AS expiry, "
         f"{serial} AS serial, {alias}.seq AS entity_seq FROM {from_clause}"

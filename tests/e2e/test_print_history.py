@@ -1,4 +1,4 @@
-"""`never_printed` across successive exports: print history is written once, at completion."""
+"""`never_printed` across successive exports: a job's print history counts from its completion."""
 
 from __future__ import annotations
 

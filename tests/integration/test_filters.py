@@ -73,13 +73,30 @@ async def build_catalog(conn: asyncpg.Connection) -> Catalog:
     await conn.execute("UPDATE catalog.lots SET is_active = false WHERE id = $1", lots[2].id)
     lots[2] = Entity(**{**lots[2].__dict__, "active": False})
     serials = [Entity(**{**s.__dict__, "active": s.active and s.lot_id != lots[2].id}) for s in serials]
+    # Printed by an earlier completed job; the history of a failed job, or of one still rendering,
+    # does not count (yet).
     printed = {lots[0].id, serials[0].id}
-    for entity_id in printed:
+    history = (
+        (f"done-{org}", "completed", printed),
+        (f"failed-{org}", "failed", {lots[1].id, serials[4].id}),
+        (f"busy-{org}", "rendering", {lots[7].id, serials[8].id}),
+    )
+    for job_id, status, entities in history:
         await conn.execute(
-            "INSERT INTO render.print_history (entity_id, job_id, organization_id) VALUES ($1, 'seed', $2)",
-            entity_id,
+            """INSERT INTO render.jobs (job_id, organization_id, request, status, total_items, chunk_count)
+               VALUES ($1, $2, '{}', $3, $4, 1)""",
+            job_id,
             org,
+            status,
+            len(entities),
         )
+        for entity_id in entities:
+            await conn.execute(
+                "INSERT INTO render.print_history (entity_id, job_id, organization_id) VALUES ($1, $2, $3)",
+                entity_id,
+                job_id,
+                org,
+            )
     return Catalog(org, lots, serials, products, printed)
 
 
