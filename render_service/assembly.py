@@ -3,8 +3,9 @@
 ZIP: the parts' bytes in order, then `manifest.csv` (fed from the chunks' manifest rows), then
 one central directory built from every chunk's records shifted by the part's absolute start.
 PDF: the constant header, the parts' bytes in order, then one page tree, xref and trailer from
-the parts' object tables. Nothing is rendered again; memory holds one piece, one upload part and
-one chunk's sidecar at a time (invariant 5).
+the parts' object tables. Parts of 5 MiB and more join by server-side part copy, and are only read
+(once, for the SHA-256); smaller ones stream through. Nothing is rendered again; memory holds one
+piece, one upload part and one chunk's sidecar at a time (invariant 5).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from render_service.adapters.artifact_store import S3StreamUpload, read_object, stream_object
+from render_service.adapters.artifact_store import S3StreamUpload, read_object
 from render_service.parts import part_keys
 from render_service.rendering.entries import MANIFEST_NAME, manifest_header
 from render_service.rendering.pdf import HEADER, PartInfo, write_trailer
@@ -31,11 +32,12 @@ async def assemble(
     into: S3StreamUpload,
 ) -> None:
     keys = [part_keys(job["organization_id"], job["job_id"], c["chunk_index"]) for c in chunks]
+    sizes = [int(c["part_size"]) for c in chunks]
     if job["request"]["export_type"] == "sheet_pdf":
         into.write(HEADER)
         infos: list[PartInfo] = []
-        for key in keys:
-            await stream_object(client, bucket=bucket, key=key.data, into=into)
+        for key, size in zip(keys, sizes, strict=True):
+            await into.append_object(key.data, size)
             infos += [
                 PartInfo.from_json(p)
                 for p in orjson.loads(await read_object(client, bucket=bucket, key=key.pdf_parts))
@@ -45,9 +47,9 @@ async def assemble(
         return
 
     starts: list[int] = []
-    for key in keys:
+    for key, size in zip(keys, sizes, strict=True):
         starts.append(into.size)
-        await stream_object(client, bucket=bucket, key=key.data, into=into)
+        await into.append_object(key.data, size)
     timestamp: dt.datetime = job["planned_at"]
     tail = ZipStreamWriter(into.write, timestamp=timestamp, offset=into.size)
     manifest = tail.begin_stream(MANIFEST_NAME, compress=True)
