@@ -24,6 +24,7 @@ from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssigno
 
 from render_service.chunk_worker import ChunkWorker
 from render_service.emitter import EventEmitter
+from render_service.group_size import GroupSizeAssignor
 from render_service.request_handler import RequestHandler
 from render_service.settings import RenderSettings
 from render_service.watchdog import Watchdog
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 SETTINGS = web.AppKey("settings", RenderSettings)
 DB_POOL = web.AppKey("db_pool", asyncpg.Pool)
+# The chunk consumer's assignor: it knows how many replicas share the chunks (for the planner).
+WORKER_GROUP = web.AppKey("worker_group", GroupSizeAssignor)
 PRODUCER = web.AppKey("producer", LazyProducer)
 S3 = web.AppKey("s3", Any)
 EXECUTOR = web.AppKey("executor", ProcessPoolExecutor)
@@ -84,6 +87,10 @@ class _LoopSpec:
     group: Callable[[RenderSettings], str]
     handler: Callable[[web.Application], Handler]
     concurrency: Callable[[RenderSettings], int] = lambda _: 1
+    # Round robin deals a topic's partitions out alternately, so a job's consecutive chunks (on
+    # consecutive partitions) land on different replicas. Plain round robin is listed last so a
+    # group of mixed versions still agrees on one.
+    assignors: Callable[[web.Application], tuple[Any, ...]] = lambda _: (RoundRobinPartitionAssignor,)
 
 
 def _consumer_ctx(spec: _LoopSpec) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -96,9 +103,7 @@ def _consumer_ctx(spec: _LoopSpec) -> Callable[[web.Application], AsyncIterator[
             settings,
             spec.topic(settings),
             group_id=spec.group(settings),
-            # Round robin deals a topic's partitions out alternately, so a job's consecutive
-            # chunks (on consecutive partitions) land on different replicas.
-            partition_assignment_strategy=(RoundRobinPartitionAssignor,),
+            partition_assignment_strategy=spec.assignors(app),
             max_partition_fetch_bytes=64 * 1024,  # tasks are small: don't hoard a partition's backlog
         )
         await consumer.start()
@@ -139,6 +144,7 @@ def _request_handler(app: web.Application) -> Handler:
         chunks_topic=settings.topic_chunks,
         source=settings.render_source,
         chunk_size=settings.render_chunk_size,
+        replicas=lambda: app[WORKER_GROUP].members,
         s3=app[S3],
         bucket=settings.s3_bucket,
     ).handle
@@ -160,6 +166,7 @@ def _make_chunk_worker(app: web.Application) -> ChunkWorker:
         batch_size=settings.render_batch_size,
         batches_in_flight=settings.render_batches_in_flight,
         part_bytes=settings.render_upload_part_bytes,
+        server_copy=settings.render_assembly_server_copy,
         progress_interval=settings.render_progress_interval_seconds,
         assembly_lease=settings.render_assembly_lease_seconds,
         chunk_lease=settings.render_chunk_lease_seconds,
@@ -209,6 +216,7 @@ def create_app(settings: RenderSettings | None = None) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings or RenderSettings()
     app[LOOPS] = {}
+    app[WORKER_GROUP] = GroupSizeAssignor()
     app.cleanup_ctx.extend(
         [
             _database,
@@ -231,6 +239,7 @@ def create_app(settings: RenderSettings | None = None) -> web.Application:
                     lambda s: s.render_worker_group_id,
                     _chunk_worker,
                     lambda s: s.render_chunks_in_flight,
+                    lambda app: (app[WORKER_GROUP], RoundRobinPartitionAssignor),
                 )
             ),
         ]

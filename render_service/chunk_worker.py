@@ -55,6 +55,7 @@ class ChunkWorker:
         batch_size: int,
         batches_in_flight: int,
         part_bytes: int,
+        server_copy: bool,
         progress_interval: float,
         assembly_lease: float,
         chunk_lease: float,
@@ -74,6 +75,7 @@ class ChunkWorker:
         )
         self._instance_id = instance_id
         self._part_bytes = part_bytes
+        self._server_copy = server_copy
         self._progress_interval = progress_interval
 
     async def handle(self, record: Record) -> None:
@@ -296,6 +298,7 @@ class ChunkWorker:
             bucket=self._bucket,
             key=key,
             part_bytes=self._part_bytes,
+            server_copy=self._server_copy,
             content_type=content_type,
             content_disposition=disposition,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -40,6 +41,7 @@ class RequestHandler:
         chunks_topic: str,
         source: str,
         chunk_size: int,
+        replicas: Callable[[], int | None],
         s3: Any,
         bucket: str,
         chunk_worker: ChunkWorker,
@@ -55,6 +57,7 @@ class RequestHandler:
         self._chunks_topic = chunks_topic
         self._source = source
         self._chunk_size = chunk_size
+        self._replicas = replicas
 
     async def handle(self, record: Record) -> None:
         event = events.decode(record.value)
@@ -95,7 +98,7 @@ class RequestHandler:
                     spec=spec,
                     request=spec.request_data(),
                     chunk_size=self._chunk_size,
-                    spread=await self._chunk_partitions(),
+                    spread=await self._spread(),
                 )
             if planned:
                 log.info("planned job", extra=log_extra)
@@ -111,9 +114,14 @@ class RequestHandler:
         else:
             await self._hand_out_chunks(job_id, existing["chunk_count"])
 
-    async def _chunk_partitions(self) -> int:
+    async def _spread(self) -> int:
+        """A job's chunk count is a multiple of this: the render replicas sharing the chunks (every
+        one an equal share, chunks as big as that allows), or while unknown the chunks topic's
+        partitions (more replicas than partitions would idle anyway)."""
         producer = await self._producer.get()
-        return len(await producer.partitions_for(self._chunks_topic)) or 1
+        partitions = len(await producer.partitions_for(self._chunks_topic)) or 1
+        replicas = self._replicas()
+        return min(replicas, partitions) if replicas else partitions
 
     async def _hand_out_chunks(self, job_id: str, chunk_count: int) -> None:
         producer = await self._producer.get()

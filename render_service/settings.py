@@ -38,6 +38,8 @@ class RenderSettings(CommonSettings):
     render_watchdog_interval_seconds: float = Field(default=10, gt=0)
     # S3 multipart part size; S3 requires ≥ 5 MiB for every part but the last.
     render_upload_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
+    # Assembly joins parts by server-side part copy (UploadPartCopy); off for a store without it.
+    render_assembly_server_copy: bool = True
 
     # Probe endpoint (/healthz, /readyz); port 0 picks a free one (several replicas on one host).
     render_http_host: str = "127.0.0.1"

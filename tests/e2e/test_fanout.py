@@ -55,7 +55,7 @@ async def export(api: Api, body: dict[str, Any]) -> tuple[dict[str, Any], bytes]
 async def test_multi_chunk_zip_uses_both_replicas(
     api: Api, db: asyncpg.Pool, endpoints: StackEndpoints
 ) -> None:
-    lot, ids = await serials(api, 4000)
+    lot, ids = await serials(api, 4500)
     status, data = await export(
         api,
         {
@@ -71,14 +71,15 @@ async def test_multi_chunk_zip_uses_both_replicas(
         "WHERE job_id = $1 ORDER BY chunk_index",
         job_id,
     )
-    assert len(chunks) == 4 and [c["end_seq"] - c["first_seq"] for c in chunks] == [1000] * 4
+    # 4,500 items in chunks of at most 1,000: five, rounded up to a multiple of the two replicas.
+    assert [c["end_seq"] - c["first_seq"] for c in chunks] == [750] * 6
     assert {c["rendered_by"] for c in chunks} == {"render-1", "render-2"}
 
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
     assert [row["entity_id"] for row in manifest] == ids  # every entity once, in order
-    assert len(archive.namelist()) == 4001
+    assert len(archive.namelist()) == 4501
     for n, row in enumerate(manifest):
         want = f"01{GTIN}17270630" + f"10FAN\x1d21{n + 1:06d}"
         assert decode_png(archive.read(row["file_name"])) == [("]d2", want)], row["file_name"]
@@ -97,7 +98,7 @@ async def test_multi_chunk_zip_uses_both_replicas(
     producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap_servers)
     await producer.start()
     try:
-        task = events.make_event(events.ChunkTask(job_id=job_id, chunk_index=2, chunk_count=4), source="test")
+        task = events.make_event(events.ChunkTask(job_id=job_id, chunk_index=2, chunk_count=6), source="test")
         await producer.send_and_wait("label-export.chunks", events.encode(task), key=job_id.encode())
     finally:
         await producer.stop()
@@ -106,7 +107,7 @@ async def test_multi_chunk_zip_uses_both_replicas(
         "SELECT version, sha256, processed_items FROM api.export_jobs WHERE job_id = $1", job_id
     )
     assert after == before
-    assert await db.fetchval("SELECT count(*) FROM render.print_history WHERE job_id = $1", job_id) == 4000
+    assert await db.fetchval("SELECT count(*) FROM render.print_history WHERE job_id = $1", job_id) == 4500
 
 
 @needs_pdf_tools
@@ -120,7 +121,7 @@ async def test_multi_chunk_sheet_pdf(api: Api, db: asyncpg.Pool, tmp_path: Path)
         "SELECT first_seq, end_seq, rendered_by FROM render.chunks WHERE job_id = $1 ORDER BY chunk_index",
         status["job_id"],
     )
-    assert len(chunks) == 4 and all(c["first_seq"] % 63 == 0 for c in chunks)  # page-aligned parts
+    assert len(chunks) == 2 and all(c["first_seq"] % 63 == 0 for c in chunks)  # page-aligned parts
     assert {c["rendered_by"] for c in chunks} == {"render-1", "render-2"}
     path = tmp_path / "sheet.pdf"
     path.write_bytes(data)
