@@ -70,6 +70,7 @@ class ChunkWorker:
         self._s3 = s3
         self._bucket = bucket
         self._emitter = emitter
+        self._executor = executor
         self._pipeline = RenderPipeline(
             executor=executor, batch_size=batch_size, batches_in_flight=batches_in_flight
         )
@@ -252,7 +253,9 @@ class ChunkWorker:
         started = time.monotonic()
         try:
             chunks = await jobs_repo.chunks_of(self._pool, job["job_id"])
-            await assemble(self._s3, bucket=self._bucket, job=job, chunks=chunks, into=upload)
+            await assemble(
+                self._s3, bucket=self._bucket, job=job, chunks=chunks, into=upload, executor=self._executor
+            )
             await upload.finish()
         except BaseException:
             await asyncio.shield(upload.abort())

@@ -22,12 +22,14 @@ import asyncpg
 from render_service.adapters import jobs_repo
 from render_service.metrics import ITEMS_RENDERED, RENDER_SECONDS_PER_ITEM
 from render_service.rendering.batch import LabelDataError, RenderSpec
+from render_service.rendering.deflate_pieces import DeflatedPiece, deflate_piece, join
 from render_service.rendering.entries import MANIFEST_NAME, manifest_header
 from render_service.rendering.model import LabelItem
 from render_service.rendering.pdf import HEADER, LabelDoesNotFit, PartInfo, write_trailer
 from render_service.rendering.sheet_batch import SheetSpec, render_sheet_batch
 from render_service.rendering.zip_batch import ZipBatch, render_zip_batch
-from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter, shift_records
+from render_service.rendering.zip_parts import pack_record_batches
+from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter
 
 
 class RenderFailure(Exception):
@@ -43,7 +45,8 @@ ProgressCallback = Callable[[int], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class PartSidecar:
-    """What assembly needs besides a part's bytes: ZIP records and manifest rows, or PDF parts."""
+    """What assembly needs besides a part's bytes: ZIP records (`zip_parts`) and the deflated
+    manifest rows (`DeflatedPiece.to_bytes`), or PDF parts."""
 
     records: bytes = b""
     manifest: bytes = b""
@@ -72,8 +75,9 @@ class _Archive(Protocol):
 class ZipArchive:
     """Symbol files plus `manifest.csv`: PNG entries stored, text formats deflated.
 
-    Workers return each batch as finished ZIP bytes (`render_zip_batch`); this only appends them
-    and keeps their central-directory records, shifted to where the batch landed.
+    Workers return each batch as finished ZIP bytes (`render_zip_batch`), its records and its
+    deflated manifest rows; this only appends the bytes and keeps the rest, noting where each
+    batch landed (its records move there once, when the central directory is written).
     """
 
     def __init__(self, sink: Sink, spec: RenderSpec, timestamp: dt.datetime, *, whole: bool) -> None:
@@ -82,8 +86,8 @@ class ZipArchive:
         self._timestamp = timestamp
         self._whole = whole
         self._offset = 0  # bytes of entries written so far (from this archive's first byte)
-        self._records: list[bytes] = []  # already shifted to their offset in this archive
-        self._manifest = bytearray(manifest_header() if whole else b"")
+        self._records: list[tuple[int, bytes]] = []  # (where the batch starts, its records)
+        self._manifest: list[DeflatedPiece] = [deflate_piece(manifest_header())] if whole else []
 
     def batch_size(self, target: int) -> int:
         return target
@@ -99,19 +103,21 @@ class ZipArchive:
 
     def add(self, result: ZipBatch) -> int:
         self._sink.write(result.entries)
-        self._records.append(shift_records(result.records, self._offset))
+        self._records.append((self._offset, result.records))
         self._offset += len(result.entries)
-        self._manifest += result.manifest
+        self._manifest.append(result.manifest)
         return result.count
 
     def finish(self) -> PartSidecar | None:
         if not self._whole:
-            return PartSidecar(records=b"".join(self._records), manifest=bytes(self._manifest))
+            return PartSidecar(
+                records=pack_record_batches(self._records), manifest=join(self._manifest).to_bytes()
+            )
         tail = ZipStreamWriter(self._sink.write, timestamp=self._timestamp, offset=self._offset)
-        tail.add(MANIFEST_NAME, bytes(self._manifest), compress=True)
+        tail.add_deflated(MANIFEST_NAME, join(self._manifest))
         directory = CentralDirectoryWriter(self._sink.write, offset=tail.offset)
-        for records in self._records:
-            directory.add_records(records)
+        for offset, records in self._records:
+            directory.add_records(records, delta=offset)
         directory.add_records(tail.records())
         directory.finish()
         return None

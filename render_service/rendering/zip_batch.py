@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .batch import RenderSpec, render_batch
+from .deflate_pieces import DeflatedPiece, deflate_piece
 from .entries import manifest_csv
 from .model import LabelItem
 from .zipstream import ZipStreamWriter
@@ -22,7 +23,7 @@ from .zipstream import ZipStreamWriter
 class ZipBatch:
     entries: bytes  # local headers + data, as written from offset 0
     records: bytes  # their central-directory records (offsets relative to the batch start)
-    manifest: bytes  # manifest.csv rows, no header
+    manifest: DeflatedPiece  # manifest.csv rows (no header), deflated here rather than by the assembler
     count: int  # labels (not files) in the batch
 
 
@@ -37,6 +38,6 @@ def render_zip_batch(items: Sequence[LabelItem], spec: RenderSpec, timestamp: dt
     return ZipBatch(
         entries=b"".join(pieces),
         records=writer.records(),
-        manifest=manifest_csv(rows, header=False),
+        manifest=deflate_piece(manifest_csv(rows, header=False)),
         count=len(labels),
     )

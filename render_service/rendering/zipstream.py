@@ -15,12 +15,15 @@ absolute start. Record blobs are plain bytes, so they can travel through S3 or a
     for label in labels:
         for f in label.files:
             w.add(f.name, f.data, compress=f.compress)
-    keep(part_bytes_k, w.records(), manifest_csv(rows_k, header=False))
+    keep(part_bytes_k, w.records(), deflate_piece(manifest_csv(rows_k, header=False)))
 
     # assembler, once every part is uploaded in order (start_k = sum of earlier part sizes):
     tail = ZipStreamWriter(sink, timestamp=job_time, offset=total_parts_size)
-    tail.add_stream(MANIFEST_NAME, [manifest_header(), *fragments], compress=True)
+    tail.add_deflated(MANIFEST_NAME, join([deflate_piece(manifest_header()), *pieces]))
     tail.finish(prior=((records_k, start_k) for k in parts))  # may fetch blobs lazily
+
+(`render_service.assembly` does the same with the directory built a part at a time in the
+process pool: `central_entries_into` + `CentralDirectoryWriter.add_entries`.)
 
 The same timestamp gives byte-identical output, so a re-rendered part can replace the old one.
 """
@@ -31,6 +34,8 @@ import datetime as dt
 import struct
 import zlib
 from collections.abc import Callable, Iterable
+
+from .deflate_pieces import FINAL_BLOCK, DeflatedPiece, crc32_combine
 
 Sink = Callable[[bytes], object]
 
@@ -130,15 +135,22 @@ class ZipStreamWriter:
 
     def add(self, name: str, data: bytes, *, compress: bool) -> None:
         """Add one entry; deflated when `compress` and it actually gets smaller, else stored."""
-        self._check_open()
-        raw_name, flags = _name_bytes(name)
         crc = zlib.crc32(data)
         payload, method = data, STORED
         if compress and data:
             packed = self._deflate(data)
             if len(packed) < len(data):
                 payload, method = packed, DEFLATED
-        size, csize = len(data), len(payload)
+        self._entry(name, method, crc, len(data), payload)
+
+    def add_deflated(self, name: str, piece: DeflatedPiece) -> None:
+        """Add an entry from data deflated elsewhere (`deflate_pieces`), ending its stream here."""
+        self._entry(name, DEFLATED, piece.crc, piece.size, piece.data + FINAL_BLOCK)
+
+    def _entry(self, name: str, method: int, crc: int, size: int, payload: bytes) -> None:
+        self._check_open()
+        raw_name, flags = _name_bytes(name)
+        csize = len(payload)
         header_offset = self._offset
         extra = b""
         version = 20
@@ -244,11 +256,27 @@ class StreamEntry:
         self._zip64 = zip64
         self._co = zlib.compressobj(zf._level, zlib.DEFLATED, -15) if method == DEFLATED else None
         self._crc = self._size = self._csize = 0
+        self._unflushed = False
 
     def write(self, chunk: bytes) -> None:
         self._crc = zlib.crc32(chunk, self._crc)
         self._size += len(chunk)
         out = self._co.compress(chunk) if self._co is not None else chunk
+        self._unflushed = self._co is not None
+        self._emit(out)
+
+    def write_deflated(self, piece: DeflatedPiece) -> None:
+        """Append data deflated elsewhere (a deflated entry only)."""
+        if self._co is None:
+            raise ZipStreamError(f"{self._name!r} is stored, not deflated")
+        if self._unflushed:  # end what this entry compressed itself on a byte boundary first
+            self._emit(self._co.flush(zlib.Z_FULL_FLUSH))
+            self._unflushed = False
+        self._crc = crc32_combine(self._crc, piece.crc, piece.size)
+        self._size += piece.size
+        self._emit(piece.data)
+
+    def _emit(self, out: bytes) -> None:
         if out:
             self._csize += len(out)
             self._zf._write(out)
@@ -268,21 +296,6 @@ class StreamEntry:
         self._zf._remember(self._raw_name, self._flags, self._method, crc, csize, size, self._at)
 
 
-def shift_records(blob: bytes | bytearray, delta: int) -> bytes:
-    """The same records with every local-header offset moved by `delta` (a batch written at
-    offset 0, placed `delta` bytes into its part)."""
-    if delta == 0:
-        return bytes(blob)
-    out = bytearray(blob)
-    pos = 0
-    offset_at = 4 + 4 + 8 + 8  # dostime, crc, compressed size, size
-    while pos < len(out):
-        fields = _RECORD.unpack_from(out, pos)
-        struct.pack_into("<Q", out, pos + offset_at, fields[4] + delta)
-        pos += _RECORD.size + fields[7]
-    return bytes(out)
-
-
 def iter_records(blob: bytes | bytearray) -> Iterable[tuple[str, int, int, int, int]]:
     """Decode a records blob to (name, crc, compressed size, size, offset); for tests and tools."""
     view = memoryview(blob)
@@ -293,6 +306,45 @@ def iter_records(blob: bytes | bytearray) -> Iterable[tuple[str, int, int, int, 
         raw = bytes(view[pos : pos + nlen])
         pos += nlen
         yield raw.decode("utf-8" if flags & _FLAG_UTF8 else "ascii"), crc, csize, size, offset
+
+
+def central_entries_into(blob: bytes | bytearray | memoryview, delta: int, out: bytearray) -> int:
+    """Append the central-directory entries of a records blob, offsets moved by `delta`, to `out`;
+    return how many. Pure: the assembler runs it in the process pool, a part at a time."""
+    view = memoryview(blob)
+    pos = count = 0
+    while pos < len(view):
+        dostime, crc, csize, size, at, method, flags, nlen = _RECORD.unpack_from(view, pos)
+        pos += _RECORD.size
+        raw_name = view[pos : pos + nlen]
+        pos += nlen
+        at += delta
+        wide = [v for v in (size, csize, at) if v >= _U32]
+        extra = _zip64_extra(wide) if wide else b""
+        version = 45 if wide else 20
+        out += _CENTRAL.pack(
+            0x02014B50,
+            _MADE_BY_UNIX | version,
+            version,
+            flags,
+            method,
+            dostime & _U16,
+            dostime >> 16,
+            crc,
+            min(csize, _U32),
+            min(size, _U32),
+            nlen,
+            len(extra),
+            0,
+            0,
+            0,
+            _EXTERNAL_ATTR,
+            min(at, _U32),
+        )
+        out += raw_name
+        out += extra
+        count += 1
+    return count
 
 
 class CentralDirectoryWriter:
@@ -311,44 +363,22 @@ class CentralDirectoryWriter:
         self._done = False
 
     def add_records(self, blob: bytes | bytearray | memoryview, *, delta: int = 0) -> None:
+        self._check_open()
+        self._count += central_entries_into(blob, delta, self._buffer)
+        if len(self._buffer) >= _FLUSH_BYTES:
+            self._flush()
+
+    def add_entries(self, data: bytes, count: int) -> None:
+        """`count` entries made elsewhere by `central_entries_into` (e.g. in a process pool)."""
+        self._check_open()
+        self._flush()
+        self._sink(data)
+        self._offset += len(data)
+        self._count += count
+
+    def _check_open(self) -> None:
         if self._done:
             raise ZipStreamError("central directory already finished")
-        view = memoryview(blob)
-        pos = 0
-        buf = self._buffer
-        while pos < len(view):
-            dostime, crc, csize, size, at, method, flags, nlen = _RECORD.unpack_from(view, pos)
-            pos += _RECORD.size
-            raw_name = view[pos : pos + nlen]
-            pos += nlen
-            at += delta
-            wide = [v for v in (size, csize, at) if v >= _U32]
-            extra = _zip64_extra(wide) if wide else b""
-            version = 45 if wide else 20
-            buf += _CENTRAL.pack(
-                0x02014B50,
-                _MADE_BY_UNIX | version,
-                version,
-                flags,
-                method,
-                dostime & _U16,
-                dostime >> 16,
-                crc,
-                min(csize, _U32),
-                min(size, _U32),
-                nlen,
-                len(extra),
-                0,
-                0,
-                0,
-                _EXTERNAL_ATTR,
-                min(at, _U32),
-            )
-            buf += raw_name
-            buf += extra
-            self._count += 1
-            if len(buf) >= _FLUSH_BYTES:
-                self._flush()
 
     def _flush(self) -> None:
         if self._buffer:
@@ -359,8 +389,7 @@ class CentralDirectoryWriter:
 
     def finish(self) -> int:
         """Write the end records; return the archive's total size (absolute end offset)."""
-        if self._done:
-            raise ZipStreamError("central directory already finished")
+        self._check_open()
         self._done = True
         self._flush()
         cd_size = self._offset - self._start

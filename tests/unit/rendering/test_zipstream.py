@@ -237,28 +237,59 @@ def test_old_timestamps_clamp_to_1980() -> None:
         assert z.infolist()[0].date_time == (1980, 1, 1, 0, 0, 0)
 
 
-def test_batches_written_apart_join_into_one_archive_with_shifted_records() -> None:
-    """How a replica joins worker-made batches: bytes appended, records shifted by where they land."""
+def test_parts_of_batches_join_into_one_archive() -> None:
+    """How a big job's ZIP comes together: pool tasks write batches from offset 0, a replica appends
+    them into a part and frames their records with where they landed, each task deflates its own
+    manifest rows; the assembler concatenates parts, joins the manifest pieces and builds the
+    central directory a part at a time (`directory_piece`, pool work) from the parts' sizes."""
     import io as _io
     import zipfile as _zipfile
 
-    from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter, shift_records
+    from render_service.rendering.deflate_pieces import deflate_piece, join
+    from render_service.rendering.zip_parts import directory_piece, pack_record_batches
+    from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter
 
     when = dt.datetime(2026, 11, 29, 12, 0)
+    parts: list[tuple[bytes, bytes]] = []
+    manifest_pieces = []
+    expected_rows = b""
+    for part in range(2):
+        data = bytearray()
+        batches = []
+        for batch in range(3):
+            pieces: list[bytes] = []
+            writer = ZipStreamWriter(pieces.append, timestamp=when)
+            for n in range(4):
+                writer.add(
+                    f"p{part}/b{batch}/f{n}.txt", f"{part}.{batch}.{n}".encode() * 20, compress=n % 2 == 0
+                )
+            batches.append((len(data), writer.records()))
+            data += b"".join(pieces)
+            rows = f"p{part}b{batch},row\r\n".encode() * 30
+            manifest_pieces.append(deflate_piece(rows))
+            expected_rows += rows
+        parts.append((bytes(data), pack_record_batches(batches)))
+
     out = bytearray()
-    records: list[bytes] = []
-    for batch in range(3):
-        pieces: list[bytes] = []
-        writer = ZipStreamWriter(pieces.append, timestamp=when)
-        for n in range(4):
-            writer.add(f"b{batch}/f{n}.txt", f"batch {batch} file {n}".encode() * 20, compress=n % 2 == 0)
-        records.append(shift_records(writer.records(), len(out)))
-        out += b"".join(pieces)
-    directory = CentralDirectoryWriter(out.extend, offset=len(out))
-    for blob in records:
-        directory.add_records(blob)
+    starts = []
+    for data, _ in parts:
+        starts.append(len(out))
+        out += data
+    tail = ZipStreamWriter(out.extend, timestamp=when, offset=len(out))
+    entry = tail.begin_stream("manifest.csv", compress=True)
+    entry.write(b"header\r\n")
+    entry.write_deflated(join(manifest_pieces[:3]))
+    entry.write_deflated(join(manifest_pieces[3:]))
+    entry.close()
+    directory = CentralDirectoryWriter(out.extend, offset=tail.offset)
+    for (_, records), start in zip(parts, starts, strict=True):
+        directory.add_entries(*directory_piece(records, start))
+    directory.add_records(tail.records())
     directory.finish()
+
     archive = _zipfile.ZipFile(_io.BytesIO(bytes(out)))
     assert archive.testzip() is None
-    assert archive.read("b2/f3.txt") == b"batch 2 file 3" * 20
-    assert len(archive.namelist()) == 12
+    assert len(archive.namelist()) == 2 * 3 * 4 + 1
+    assert archive.read("p1/b2/f3.txt") == b"1.2.3" * 20
+    assert archive.read("p0/b1/f0.txt") == b"0.1.0" * 20
+    assert archive.read("manifest.csv") == b"header\r\n" + expected_rows
