@@ -29,7 +29,7 @@ from render_service.rendering.pdf import HEADER, PartInfo, write_trailer
 from render_service.rendering.zip_parts import directory_piece
 from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter
 
-PIECES_AHEAD = 2  # central-directory pieces being built in the pool while this process streams
+PIECES_AHEAD = 4  # central-directory pieces (a part each, ~1.5 MB) the pool builds while this process streams
 
 
 async def assemble(

@@ -24,10 +24,10 @@ from render_service.metrics import ITEMS_RENDERED, RENDER_SECONDS_PER_ITEM
 from render_service.rendering.batch import LabelDataError, RenderSpec
 from render_service.rendering.deflate_pieces import DeflatedPiece, deflate_piece, join
 from render_service.rendering.entries import MANIFEST_NAME, manifest_header
-from render_service.rendering.model import LabelItem
+from render_service.rendering.model import ItemRow
 from render_service.rendering.pdf import HEADER, LabelDoesNotFit, PartInfo, write_trailer
-from render_service.rendering.sheet_batch import SheetSpec, render_sheet_batch
-from render_service.rendering.zip_batch import ZipBatch, render_zip_batch
+from render_service.rendering.sheet_batch import SheetSpec, render_sheet_rows
+from render_service.rendering.zip_batch import ZipBatch, render_zip_rows
 from render_service.rendering.zip_parts import pack_record_batches
 from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter
 
@@ -65,7 +65,7 @@ class _Archive(Protocol):
         self,
         loop: asyncio.AbstractEventLoop,
         executor: Executor,
-        items: Sequence[LabelItem],
+        rows: Sequence[ItemRow],
         first_index: int,
     ) -> asyncio.Future[Any]: ...
     def add(self, result: Any) -> int: ...
@@ -96,10 +96,10 @@ class ZipArchive:
         self,
         loop: asyncio.AbstractEventLoop,
         executor: Executor,
-        items: Sequence[LabelItem],
+        rows: Sequence[ItemRow],
         first_index: int,
     ) -> asyncio.Future[ZipBatch]:
-        return loop.run_in_executor(executor, render_zip_batch, items, self._spec, self._timestamp)
+        return loop.run_in_executor(executor, render_zip_rows, rows, self._spec, self._timestamp)
 
     def add(self, result: ZipBatch) -> int:
         self._sink.write(result.entries)
@@ -141,10 +141,10 @@ class PdfArchive:
         self,
         loop: asyncio.AbstractEventLoop,
         executor: Executor,
-        items: Sequence[LabelItem],
+        rows: Sequence[ItemRow],
         first_index: int,
     ) -> asyncio.Future[tuple[bytes, PartInfo]]:
-        return loop.run_in_executor(executor, render_sheet_batch, items, self._spec, first_index)
+        return loop.run_in_executor(executor, render_sheet_rows, rows, self._spec, first_index)
 
     def add(self, result: tuple[bytes, PartInfo]) -> int:
         data, part = result
@@ -215,15 +215,15 @@ class RenderPipeline:
             await on_progress(done)
 
         try:
-            async for items in jobs_repo.iter_items(
+            async for rows in jobs_repo.iter_items(
                 conn,
                 job["job_id"],
                 chunk["first_seq"],
                 chunk["end_seq"],
                 batch=archive.batch_size(self._batch_size),
             ):
-                pending.append((archive.submit(loop, self._executor, items, next_index), time.perf_counter()))
-                next_index += len(items)
+                pending.append((archive.submit(loop, self._executor, rows, next_index), time.perf_counter()))
+                next_index += len(rows)
                 if len(pending) >= self._in_flight:
                     await drain_one()
             while pending:

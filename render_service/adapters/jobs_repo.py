@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
 from render_service.planner import chunk_alignment, chunk_bounds, snapshot_query
-from render_service.rendering.model import LabelItem
+from render_service.rendering.model import ItemRow
 from shared.db.pool import DbConn
 from shared.export_request import ExportSpec
 
@@ -102,27 +102,19 @@ async def done_item_count(conn: DbConn, job_id: str) -> int:
 
 async def iter_items(
     conn: asyncpg.Connection, job_id: str, first: int, end: int, *, batch: int
-) -> AsyncIterator[list[LabelItem]]:
-    """Stream a chunk's items in batches through a server-side cursor (bounded memory)."""
+) -> AsyncIterator[list[ItemRow]]:
+    """Stream a chunk's items in batches through a server-side cursor (bounded memory), as rows
+    in LabelItem field order, ready to go to the process pool."""
     async with conn.transaction(readonly=True):
         cursor = await conn.cursor(
-            """SELECT entity_id, gtin, lot, expiry, serial FROM render.job_items
+            """SELECT entity_id::text, gtin, lot, expiry, serial FROM render.job_items
                 WHERE job_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq""",
             job_id,
             first,
             end,
         )
-        while rows := await cursor.fetch(batch):
-            yield [
-                LabelItem(
-                    entity_id=str(r["entity_id"]),
-                    gtin=r["gtin"],
-                    lot=r["lot"],
-                    expiry=r["expiry"],
-                    serial=r["serial"],
-                )
-                for r in rows
-            ]
+        while records := await cursor.fetch(batch):
+            yield [cast(ItemRow, tuple(r)) for r in records]
 
 
 async def mark_chunk_done(

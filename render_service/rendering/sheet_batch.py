@@ -17,7 +17,7 @@ from shared.gs1 import DEFAULT_DIGITAL_LINK_BASE, digital_link_uri, element_stri
 from shared.sheets.templates import DEFAULT_TEMPLATE_NAME, SheetTemplate, TemplateError, parse_template
 
 from .batch import LabelDataError, label_data
-from .model import BitMatrix, LabelItem
+from .model import BitMatrix, ItemRow, LabelItem, items_from_rows
 from .pdf import PartInfo, SheetStyle, render_sheet_part
 from .symbols.datamatrix import encode_datamatrix
 from .symbols.errors import SymbolEncodeError
@@ -96,3 +96,10 @@ def render_sheet_batch(
         style=spec.style,
     )
     return sink.getvalue(), part
+
+
+def render_sheet_rows(
+    rows: Sequence[ItemRow], spec: SheetSpec, first_label_index: int
+) -> tuple[bytes, PartInfo]:
+    """The pool task: `render_sheet_batch` of items sent as rows."""
+    return render_sheet_batch(items_from_rows(rows), spec, first_label_index)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .batch import RenderSpec, render_batch
 from .deflate_pieces import DeflatedPiece, deflate_piece
 from .entries import manifest_csv
-from .model import LabelItem
+from .model import ItemRow, LabelItem, items_from_rows
 from .zipstream import ZipStreamWriter
 
 
@@ -41,3 +41,8 @@ def render_zip_batch(items: Sequence[LabelItem], spec: RenderSpec, timestamp: dt
         manifest=deflate_piece(manifest_csv(rows, header=False)),
         count=len(labels),
     )
+
+
+def render_zip_rows(rows: Sequence[ItemRow], spec: RenderSpec, timestamp: dt.datetime) -> ZipBatch:
+    """The pool task: `render_zip_batch` of items sent as rows."""
+    return render_zip_batch(items_from_rows(rows), spec, timestamp)
