@@ -313,19 +313,27 @@ def central_entries_into(blob: bytes | bytearray | memoryview, delta: int, out: 
     return how many. Pure: the assembler runs it in the process pool, a part at a time."""
     view = memoryview(blob)
     pos = count = 0
-    while pos < len(view):
-        dostime, crc, csize, size, at, method, flags, nlen = _RECORD.unpack_from(view, pos)
-        pos += _RECORD.size
-        raw_name = view[pos : pos + nlen]
-        pos += nlen
+    end = len(view)
+    unpack, pack, record_size = _RECORD.unpack_from, _CENTRAL.pack, _RECORD.size
+    while pos < end:
+        dostime, crc, csize, size, at, method, flags, nlen = unpack(view, pos)
+        pos += record_size
         at += delta
+        if size < _U32 and csize < _U32 and at < _U32:  # the common case: no zip64 extra
+            out += pack(
+                0x02014B50, _MADE_BY_UNIX | 20, 20, flags, method, dostime & _U16, dostime >> 16,
+                crc, csize, size, nlen, 0, 0, 0, 0, _EXTERNAL_ATTR, at,
+            )  # fmt: skip
+            out += view[pos : pos + nlen]
+            pos += nlen
+            count += 1
+            continue
         wide = [v for v in (size, csize, at) if v >= _U32]
-        extra = _zip64_extra(wide) if wide else b""
-        version = 45 if wide else 20
-        out += _CENTRAL.pack(
+        extra = _zip64_extra(wide)
+        out += pack(
             0x02014B50,
-            _MADE_BY_UNIX | version,
-            version,
+            _MADE_BY_UNIX | 45,
+            45,
             flags,
             method,
             dostime & _U16,
@@ -341,8 +349,9 @@ def central_entries_into(blob: bytes | bytearray | memoryview, delta: int, out: 
             _EXTERNAL_ATTR,
             min(at, _U32),
         )
-        out += raw_name
+        out += view[pos : pos + nlen]
         out += extra
+        pos += nlen
         count += 1
     return count
 
