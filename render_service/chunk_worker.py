@@ -319,7 +319,12 @@ class ChunkWorker:
         if await jobs_repo.job_status(self._pool, job["job_id"]) == "failed":
             await self._delete_objects(job)
         else:
-            await self._delete_parts(job)
+            try:
+                await self._delete_parts(job)
+            except Exception as exc:  # a stray part of a completed job is not worth a retry loop
+                if not is_transient_s3_error(exc):
+                    raise
+                log.warning("could not delete a late part (%s)", exc, extra={"job_id": job["job_id"]})
         final = await jobs_repo.get_job(self._pool, job["job_id"])
         assert final is not None
         await reemit_terminal(self._emitter, final)

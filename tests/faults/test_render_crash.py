@@ -1,4 +1,5 @@
-"""Render replicas dying mid-job (scenarios 1, 2) and stopped gracefully mid-chunk (scenario 10).
+"""Render replicas dying mid-job (scenarios 1, 2), stalling past their lease (2b) and stopped
+gracefully mid-chunk (scenario 10).
 
 Mechanisms under test: chunk tasks are committed only after their chunk is durable, so a dead
 replica's tasks are re-delivered to the survivors after a rebalance; the chunk it was rendering
@@ -9,6 +10,8 @@ finish (or hands it back uncommitted), commits, leaves the group and exits 0.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 
 import pytest
@@ -16,7 +19,7 @@ import pytest
 from shared.devstack.services import ServiceProcess
 from tests.faults.allowed_endings import verify_completed
 from tests.faults.catalog import make_catalog
-from tests.faults.chunks import wait_chunk_in_hand, wait_done_chunks
+from tests.faults.chunks import chunk_leased_by, wait_chunk_in_hand, wait_done_chunks
 from tests.faults.polling import poll_terminal
 from tests.faults.processes import alive, reap_orphans, replica_processes, sigkill
 from tests.faults.rig import Rig
@@ -155,4 +158,62 @@ async def test_sigterm_mid_chunk_exits_cleanly_and_job_completes(rig: Rig) -> No
         f" (rendered by {after['rendered_by']})",
         recovery_s=done_at - term_at,
         lost="nothing",
+    )
+
+
+def _signal_all(pids: list[int], sig: signal.Signals) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+async def test_frozen_replica_resumes_after_its_chunk_was_taken_over(rig: Rig) -> None:
+    """A replica stalls past its chunk lease (SIGSTOP: a long GC pause, a throttled pod), the other
+    replica takes the chunk over and the job completes; then the stalled one wakes up mid-chunk.
+    It must notice the job is finished and leave the artifact alone — it used to treat the job as
+    stopped and delete every object of it, the finished artifact included."""
+    victim, survivor = await rig.ensure_renders("render-1", "render-2")
+    tenant = await rig.tenant()
+    async with rig.client(tenant) as api:
+        catalog = await make_catalog(api, ITEMS)
+        receipt = await api.submit(catalog.body)
+        job_id = receipt.body["job_id"]
+
+        frozen: list[int] = []
+        chunk = None
+        for _ in range(40):  # freeze it while it holds a live lease on an unfinished chunk
+            await wait_chunk_in_hand(rig, job_id, victim.name)
+            frozen = replica_processes(victim)
+            _signal_all(frozen, signal.SIGSTOP)
+            chunk = await chunk_leased_by(rig, job_id, victim.name)
+            if chunk is not None:
+                break
+            _signal_all(frozen, signal.SIGCONT)
+        assert chunk is not None, "the victim never held a chunk at the moment it was frozen"
+        frozen_at = now()
+        try:
+            status = await poll_terminal(api, job_id, timeout=120)
+            completed_s = now() - frozen_at
+        finally:
+            _signal_all(frozen, signal.SIGCONT)
+        assert status["status"] == "completed", status
+        assert (await chunk_row(rig, job_id, chunk))["rendered_by"] == survivor.name
+
+        # The woken replica finds its chunk done and the job completed, and says so.
+        await wait_for(
+            lambda: _said_stopped(victim, job_id), timeout=30, what="the woken replica to give up its chunk"
+        )
+        await verify_completed(rig, api, tenant, status, catalog)
+    assert alive(victim), victim.log_tail()
+    record(
+        "2b. a render replica frozen past its chunk lease, woken after the job completed",
+        outcome="completed; artifact intact and verified; the woken replica gave its chunk up",
+        takeover_and_completion_s=completed_s,
+        lost="nothing",
+    )
+
+
+async def _said_stopped(proc: ServiceProcess, job_id: str) -> bool:
+    return any(
+        "stopped: job is completed" in line and job_id in line for line in proc.log_text().splitlines()
     )
