@@ -27,7 +27,7 @@ from render_service.rendering.entries import MANIFEST_NAME, manifest_header
 from render_service.rendering.model import ItemRow
 from render_service.rendering.pdf import HEADER, LabelDoesNotFit, PartInfo, write_trailer
 from render_service.rendering.sheet_batch import SheetSpec, render_sheet_rows
-from render_service.rendering.zip_batch import ZipBatch, render_zip_rows
+from render_service.rendering.zip_batch import ZipBatch, render_zip_batch
 from render_service.rendering.zip_parts import pack_record_batches
 from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter
 
@@ -99,7 +99,7 @@ class ZipArchive:
         rows: Sequence[ItemRow],
         first_index: int,
     ) -> asyncio.Future[ZipBatch]:
-        return loop.run_in_executor(executor, render_zip_rows, rows, self._spec, self._timestamp)
+        return loop.run_in_executor(executor, render_zip_batch, rows, self._spec, self._timestamp)
 
     def add(self, result: ZipBatch) -> int:
         self._sink.write(result.entries)

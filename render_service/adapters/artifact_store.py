@@ -57,9 +57,13 @@ class S3StreamUpload:
     # The synchronous sink side.
     def write(self, data: bytes | bytearray | memoryview) -> int:
         self._buffer += data
+        self._count(data)
+        return len(data)
+
+    def _count(self, data: bytes | bytearray | memoryview) -> None:
+        """Every byte of the artifact, written or copied server-side, passes here once, in order."""
         self._sha256.update(data)
         self._size += len(data)
-        return len(data)
 
     def tell(self) -> int:
         return self._size
@@ -147,8 +151,7 @@ class S3StreamUpload:
             while piece := await body.read(PIECE_BYTES):
                 got += len(piece)
                 if copied:
-                    self._sha256.update(piece)
-                    self._size += len(piece)
+                    self._count(piece)
                 else:
                     self.write(piece)
                     await self.pump()

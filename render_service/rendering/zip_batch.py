@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .batch import RenderSpec, render_batch
 from .deflate_pieces import DeflatedPiece, deflate_piece
 from .entries import manifest_csv
-from .model import ItemRow, LabelItem, items_from_rows
+from .model import ItemRow, items_from_rows
 from .zipstream import ZipStreamWriter
 
 
@@ -27,22 +27,18 @@ class ZipBatch:
     count: int  # labels (not files) in the batch
 
 
-def render_zip_batch(items: Sequence[LabelItem], spec: RenderSpec, timestamp: dt.datetime) -> ZipBatch:
-    labels = render_batch(items, spec)
+def render_zip_batch(rows: Sequence[ItemRow], spec: RenderSpec, timestamp: dt.datetime) -> ZipBatch:
+    """The pool task: items arrive as rows (`ItemRow`), the batch leaves as bytes."""
+    labels = render_batch(items_from_rows(rows), spec)
     pieces: list[bytes] = []
     writer = ZipStreamWriter(pieces.append, timestamp=timestamp)
     for label in labels:
         for file in label.files:
             writer.add(file.name, file.data, compress=file.compress)
-    rows = [row for label in labels for row in label.manifest_rows]
+    manifest = [row for label in labels for row in label.manifest_rows]
     return ZipBatch(
         entries=b"".join(pieces),
         records=writer.records(),
-        manifest=deflate_piece(manifest_csv(rows, header=False)),
+        manifest=deflate_piece(manifest_csv(manifest, header=False)),
         count=len(labels),
     )
-
-
-def render_zip_rows(rows: Sequence[ItemRow], spec: RenderSpec, timestamp: dt.datetime) -> ZipBatch:
-    """The pool task: `render_zip_batch` of items sent as rows."""
-    return render_zip_batch(items_from_rows(rows), spec, timestamp)

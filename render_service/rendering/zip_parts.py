@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Iterator
 
-from .zipstream import central_entries_into
+from .zip_directory import central_entries_into
 
 _FRAME = struct.Struct("<QI")  # the batch's offset within the part, length of its records blob
 

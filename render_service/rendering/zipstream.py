@@ -23,7 +23,8 @@ absolute start. Record blobs are plain bytes, so they can travel through S3 or a
     tail.finish(prior=((records_k, start_k) for k in parts))  # may fetch blobs lazily
 
 (`render_service.assembly` does the same with the directory built a part at a time in the
-process pool: `central_entries_into` + `CentralDirectoryWriter.add_entries`.)
+process pool: `zip_directory.central_entries_into` + `CentralDirectoryWriter.add_entries`.) The
+records and the directory live in `zip_directory`; this module writes entries.
 
 The same timestamp gives byte-identical output, so a re-rendered part can replace the old one.
 """
@@ -33,36 +34,39 @@ from __future__ import annotations
 import datetime as dt
 import struct
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from .deflate_pieces import FINAL_BLOCK, DeflatedPiece, crc32_combine
+from .zip_directory import (
+    FLAG_UTF8,
+    RECORD,
+    U16,
+    U32,
+    CentralDirectoryWriter,
+    Sink,
+    ZipStreamError,
+    iter_records,
+    zip64_extra,
+)
 
-Sink = Callable[[bytes], object]
+__all__ = [
+    "DEFLATED",
+    "STORED",
+    "CentralDirectoryWriter",
+    "StreamEntry",
+    "ZipStreamError",
+    "ZipStreamWriter",
+    "dos_datetime",
+    "iter_records",
+]
 
 STORED = 0
 DEFLATED = 8
 
-_U32 = 0xFFFFFFFF
-_U16 = 0xFFFF
-# Packed record: dos datetime, crc, compressed size, size, local header offset, method, flags,
-# name length; then the name bytes.
-_RECORD = struct.Struct("<IIQQQHHH")
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
-_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
-_EOCD = struct.Struct("<IHHHHIIH")
-_EOCD64 = struct.Struct("<IQHHIIQQQQ")
-_LOCATOR64 = struct.Struct("<IIQI")
 _DESCRIPTOR = struct.Struct("<IIII")
 _DESCRIPTOR64 = struct.Struct("<IIQQ")
 _FLAG_DESCRIPTOR = 0x0008
-_FLAG_UTF8 = 0x0800
-_EXTERNAL_ATTR = 0o100644 << 16  # regular file, rw-r--r--: sane permissions when unzipped on Unix
-_MADE_BY_UNIX = 3 << 8
-_FLUSH_BYTES = 1 << 16
-
-
-class ZipStreamError(ValueError):
-    """An entry or archive this writer cannot produce (bad name, size past what was declared)."""
 
 
 def dos_datetime(ts: dt.datetime) -> int:
@@ -83,11 +87,7 @@ def _name_bytes(name: str) -> tuple[bytes, int]:
         raise ZipStreamError(f"unsafe ZIP entry name {name!r}")
     if name.isascii():
         return name.encode("ascii"), 0
-    return name.encode("utf-8"), _FLAG_UTF8
-
-
-def _zip64_extra(fields: list[int]) -> bytes:
-    return struct.pack(f"<HH{len(fields)}Q", 1, 8 * len(fields), *fields)
+    return name.encode("utf-8"), FLAG_UTF8
 
 
 class ZipStreamWriter:
@@ -154,19 +154,19 @@ class ZipStreamWriter:
         header_offset = self._offset
         extra = b""
         version = 20
-        if size >= _U32 or csize >= _U32:
-            extra, version = _zip64_extra([size, csize]), 45
+        if size >= U32 or csize >= U32:
+            extra, version = zip64_extra([size, csize]), 45
         self._write(
             _LOCAL.pack(
                 0x04034B50,
                 version,
                 flags,
                 method,
-                self._dostime & _U16,
+                self._dostime & U16,
                 self._dostime >> 16,
                 crc,
-                _U32 if extra else csize,
-                _U32 if extra else size,
+                U32 if extra else csize,
+                U32 if extra else size,
                 len(raw_name),
                 len(extra),
             )
@@ -193,14 +193,14 @@ class ZipStreamWriter:
         flags |= _FLAG_DESCRIPTOR
         method = DEFLATED if compress else STORED
         header_offset = self._offset
-        extra = _zip64_extra([0, 0]) if zip64 else b""
+        extra = zip64_extra([0, 0]) if zip64 else b""
         self._write(
             _LOCAL.pack(
                 0x04034B50,
                 45 if zip64 else 20,
                 flags,
                 method,
-                self._dostime & _U16,
+                self._dostime & U16,
                 self._dostime >> 16,
                 0,
                 0,
@@ -216,7 +216,7 @@ class ZipStreamWriter:
     def _remember(
         self, raw_name: bytes, flags: int, method: int, crc: int, csize: int, size: int, at: int
     ) -> None:
-        self._records += _RECORD.pack(self._dostime, crc, csize, size, at, method, flags, len(raw_name))
+        self._records += RECORD.pack(self._dostime, crc, csize, size, at, method, flags, len(raw_name))
         self._records += raw_name
         self._count += 1
 
@@ -289,138 +289,8 @@ class StreamEntry:
         crc, size, csize = self._crc, self._size, self._csize
         if self._zip64:
             self._zf._write(_DESCRIPTOR64.pack(0x08074B50, crc, csize, size))
-        elif size >= _U32 or csize >= _U32:
+        elif size >= U32 or csize >= U32:
             raise ZipStreamError(f"{self._name!r} reached 4 GiB; add it with zip64=True")
         else:
             self._zf._write(_DESCRIPTOR.pack(0x08074B50, crc, csize, size))
         self._zf._remember(self._raw_name, self._flags, self._method, crc, csize, size, self._at)
-
-
-def iter_records(blob: bytes | bytearray) -> Iterable[tuple[str, int, int, int, int]]:
-    """Decode a records blob to (name, crc, compressed size, size, offset); for tests and tools."""
-    view = memoryview(blob)
-    pos = 0
-    while pos < len(view):
-        _, crc, csize, size, offset, _, flags, nlen = _RECORD.unpack_from(view, pos)
-        pos += _RECORD.size
-        raw = bytes(view[pos : pos + nlen])
-        pos += nlen
-        yield raw.decode("utf-8" if flags & _FLAG_UTF8 else "ascii"), crc, csize, size, offset
-
-
-def central_entries_into(blob: bytes | bytearray | memoryview, delta: int, out: bytearray) -> int:
-    """Append the central-directory entries of a records blob, offsets moved by `delta`, to `out`;
-    return how many. Pure: the assembler runs it in the process pool, a part at a time."""
-    view = memoryview(blob)
-    pos = count = 0
-    end = len(view)
-    unpack, pack, record_size = _RECORD.unpack_from, _CENTRAL.pack, _RECORD.size
-    while pos < end:
-        dostime, crc, csize, size, at, method, flags, nlen = unpack(view, pos)
-        pos += record_size
-        at += delta
-        if size < _U32 and csize < _U32 and at < _U32:  # the common case: no zip64 extra
-            out += pack(
-                0x02014B50, _MADE_BY_UNIX | 20, 20, flags, method, dostime & _U16, dostime >> 16,
-                crc, csize, size, nlen, 0, 0, 0, 0, _EXTERNAL_ATTR, at,
-            )  # fmt: skip
-            out += view[pos : pos + nlen]
-            pos += nlen
-            count += 1
-            continue
-        wide = [v for v in (size, csize, at) if v >= _U32]
-        extra = _zip64_extra(wide)
-        out += pack(
-            0x02014B50,
-            _MADE_BY_UNIX | 45,
-            45,
-            flags,
-            method,
-            dostime & _U16,
-            dostime >> 16,
-            crc,
-            min(csize, _U32),
-            min(size, _U32),
-            nlen,
-            len(extra),
-            0,
-            0,
-            0,
-            _EXTERNAL_ATTR,
-            min(at, _U32),
-        )
-        out += view[pos : pos + nlen]
-        out += extra
-        pos += nlen
-        count += 1
-    return count
-
-
-class CentralDirectoryWriter:
-    """Writes central-directory entries from record blobs, then the (zip64) end records.
-
-    Blobs can be fed one part at a time (e.g. as each is fetched), so memory stays at one blob.
-    `offset` is the absolute position where the central directory starts.
-    """
-
-    def __init__(self, sink: Sink, *, offset: int) -> None:
-        self._sink = sink
-        self._start = offset
-        self._offset = offset
-        self._count = 0
-        self._buffer = bytearray()
-        self._done = False
-
-    def add_records(self, blob: bytes | bytearray | memoryview, *, delta: int = 0) -> None:
-        self._check_open()
-        self._count += central_entries_into(blob, delta, self._buffer)
-        if len(self._buffer) >= _FLUSH_BYTES:
-            self._flush()
-
-    def add_entries(self, data: bytes, count: int) -> None:
-        """`count` entries made elsewhere by `central_entries_into` (e.g. in a process pool)."""
-        self._check_open()
-        self._flush()
-        self._sink(data)
-        self._offset += len(data)
-        self._count += count
-
-    def _check_open(self) -> None:
-        if self._done:
-            raise ZipStreamError("central directory already finished")
-
-    def _flush(self) -> None:
-        if self._buffer:
-            data = bytes(self._buffer)
-            self._buffer.clear()
-            self._sink(data)
-            self._offset += len(data)
-
-    def finish(self) -> int:
-        """Write the end records; return the archive's total size (absolute end offset)."""
-        self._check_open()
-        self._done = True
-        self._flush()
-        cd_size = self._offset - self._start
-        count = self._count
-        tail = b""
-        # 0xFFFF / 0xFFFFFFFF are "see zip64" markers, so reaching them already needs zip64.
-        if count >= _U16 or cd_size >= _U32 or self._start >= _U32:
-            eocd64_at = self._offset
-            tail += _EOCD64.pack(
-                0x06064B50, 44, _MADE_BY_UNIX | 45, 45, 0, 0, count, count, cd_size, self._start
-            )
-            tail += _LOCATOR64.pack(0x07064B50, 0, eocd64_at, 1)
-        tail += _EOCD.pack(
-            0x06054B50,
-            0,
-            0,
-            min(count, _U16),
-            min(count, _U16),
-            min(cd_size, _U32),
-            min(self._start, _U32),
-            0,
-        )
-        self._sink(tail)
-        self._offset += len(tail)
-        return self._offset
