@@ -21,6 +21,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 # What setuptools needs to build the wheel; .dockerignore keeps everything else out.
 COPY pyproject.toml README.md ./
+COPY labelkit ./labelkit
 COPY shared ./shared
 COPY api_service ./api_service
 COPY render_service ./render_service

@@ -17,7 +17,7 @@ install: $(STAMP)
 
 ## Whole system on 127.0.0.1: Postgres, Tansu, SeaweedFS, API on :8080, two render workers, demo data.
 run: install
-	$(PY) -m shared.devstack.local_system
+	$(PY) -m devtools.local_system
 
 ## The README's test command; CI runs exactly this. The tests start their own stack.
 test: $(STAMP)

@@ -24,8 +24,8 @@ import asyncpg
 
 from api_service.adapters import api_keys_repo, catalog_repo
 from api_service.domain.catalog import generated_serials
+from labelkit.gs1 import gtin_check_digit
 from shared.db.migrate import migrate
-from shared.gs1 import gtin_check_digit
 from shared.schemas import write_event_schemas
 from shared.settings import CommonSettings
 

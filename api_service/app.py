@@ -8,16 +8,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from api_service.download_links import DownloadLinks
+from api_service.adapters.download_links import DownloadLinks
 from api_service.http import dashboard, openapi, routes_catalog, routes_exports, routes_health, routes_preview
 from api_service.http.auth import auth_middleware, rate_limit_headers_middleware
 from api_service.http.errors import error_middleware
-from api_service.key_usage import KeyUsage
 from api_service.metrics import http_metrics_middleware, sample_gauges
-from api_service.outbox_relay import OutboxRelay
-from api_service.projection import Projection
 from api_service.settings import ApiSettings
-from api_service.stale_jobs import StaleJobs
 from api_service.state import (
     COUNTERS_POOL,
     DB_POOL,
@@ -26,6 +22,10 @@ from api_service.state import (
     KEY_USAGE,
     SETTINGS,
 )
+from api_service.workers.key_usage import KeyUsage
+from api_service.workers.outbox_relay import OutboxRelay
+from api_service.workers.projection import Projection
+from api_service.workers.stale_jobs import StaleJobs
 from shared.consumer import ConsumerLoop
 from shared.db.pool import create_pool
 from shared.kafka import LazyProducer, make_consumer

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
+from api_service.adapters.download_links import DownloadLinks
 from api_service.domain.principal import Principal
-from api_service.download_links import DownloadLinks
-from api_service.key_usage import KeyUsage
 from api_service.settings import ApiSettings
+from api_service.workers.key_usage import KeyUsage
 from shared.kafka import LazyProducer
 
 SETTINGS = web.AppKey("settings", ApiSettings)

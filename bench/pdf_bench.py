@@ -36,17 +36,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from render_service.rendering.model import BitMatrix, LabelItem  # noqa: E402
-from render_service.rendering.pdf import (  # noqa: E402
+from labelkit.gs1 import GS1Data, element_string, hri_lines  # noqa: E402
+from labelkit.rendering.model import BitMatrix, LabelItem  # noqa: E402
+from labelkit.rendering.pdf import (  # noqa: E402
     BUILTIN_TEMPLATES,
     SheetStyle,
     render_sheet_pdf,
 )
-from render_service.rendering.symbols.datamatrix import encode_datamatrix  # noqa: E402
-from shared.gs1 import GS1Data, element_string, hri_lines  # noqa: E402
-from shared.sheets import helvetica  # noqa: E402
-from shared.sheets.layout import CellLayout  # noqa: E402
-from shared.sheets.templates import PT_PER_MM, SheetTemplate  # noqa: E402
+from labelkit.rendering.symbols.datamatrix import encode_datamatrix  # noqa: E402
+from labelkit.sheets import helvetica  # noqa: E402
+from labelkit.sheets.layout import CellLayout  # noqa: E402
+from labelkit.sheets.templates import PT_PER_MM, SheetTemplate  # noqa: E402
 
 CASES = (
     "sheet-writer",

@@ -26,15 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from render_service.rendering.batch import RenderSpec, label_data, render_batch  # noqa: E402
-from render_service.rendering.formats.png import encode_png, pixels_per_module  # noqa: E402
-from render_service.rendering.formats.svg import linear_svg, matrix_svg  # noqa: E402
-from render_service.rendering.model import LabelItem  # noqa: E402
-from render_service.rendering.symbols.datamatrix import encode_datamatrix  # noqa: E402
-from render_service.rendering.symbols.linear import encode_linear  # noqa: E402
-from render_service.rendering.symbols.qr import encode_qr  # noqa: E402
-from render_service.rendering.zipstream import ZipStreamWriter  # noqa: E402
-from shared.gs1 import digital_link_uri, element_string  # noqa: E402
+from labelkit.gs1 import digital_link_uri, element_string  # noqa: E402
+from labelkit.rendering.batch import RenderSpec, label_data, render_batch  # noqa: E402
+from labelkit.rendering.formats.png import encode_png, pixels_per_module  # noqa: E402
+from labelkit.rendering.formats.svg import linear_svg, matrix_svg  # noqa: E402
+from labelkit.rendering.model import LabelItem  # noqa: E402
+from labelkit.rendering.symbols.datamatrix import encode_datamatrix  # noqa: E402
+from labelkit.rendering.symbols.linear import encode_linear  # noqa: E402
+from labelkit.rendering.symbols.qr import encode_qr  # noqa: E402
+from labelkit.rendering.zip.writer import ZipStreamWriter  # noqa: E402
 
 Batch = Callable[[Sequence[LabelItem]], object]
 

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from shared.gs1 import GS1ValidationError, normalize_gtin
+from labelkit.gs1 import GS1ValidationError, normalize_gtin
 
 from .client import LabelClient, WaitTimeout
 from .exit_codes import ExitCode, for_status

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
-from shared.gs1 import GS1ValidationError, expiry_yymmdd, normalize_gtin, validate_lot, validate_serial
+from labelkit.gs1 import GS1ValidationError, expiry_yymmdd, normalize_gtin, validate_lot, validate_serial
 
 CsvKind = Literal["lots", "serials"]
 LOT_REQUIRED = ("gtin", "lot_number")

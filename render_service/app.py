@@ -22,10 +22,10 @@ import orjson
 from aiohttp import web
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 
-from render_service.chunk_worker import ChunkWorker
+from render_service.chunks.worker import ChunkWorker
 from render_service.emitter import EventEmitter
-from render_service.group_size import GroupSizeAssignor
-from render_service.request_handler import RequestHandler
+from render_service.planning.group_size import GroupSizeAssignor
+from render_service.planning.request_handler import RequestHandler
 from render_service.settings import RenderSettings
 from render_service.watchdog import Watchdog
 from shared.consumer import ConsumerLoop, Handler

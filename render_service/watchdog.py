@@ -5,7 +5,7 @@
 
 One replica at a time does this (a PostgreSQL advisory lock), every `interval` seconds. Lost
 chunk tasks are re-handed out by the planner when the API re-publishes a job that stopped moving
-(api_service/stale_jobs.py), and dead workers' chunks are taken over through their leases.
+(api_service/workers/stale_jobs.py), and dead workers' chunks are taken over through their leases.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import asyncpg
 from render_service.adapters import jobs_repo
 from render_service.adapters.object_cleanup import delete_job_objects
 from render_service.emitter import EventEmitter
-from render_service.terminal import reemit_terminal
+from render_service.outcomes import reemit_outcome
 from shared.s3 import is_transient_s3_error
 
 log = logging.getLogger(__name__)
@@ -77,4 +77,4 @@ class Watchdog:
             await jobs_repo.mark_cleaned(self._pool, job["job_id"])
             final = await jobs_repo.get_job(self._pool, job["job_id"])
             if final is not None:
-                await reemit_terminal(self._emitter, final)
+                await reemit_outcome(self._emitter, final)

@@ -13,8 +13,9 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from shared.field_errors import describe
-from shared.ids import JOB_ID_ALPHABET
+from labelkit.export_spec import ExportType, FileFormat, Scope
+from labelkit.field_errors import describe
+from labelkit.ids import JOB_ID_ALPHABET
 
 CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
 
@@ -30,10 +31,6 @@ CANCEL_REQUESTED_V1 = "labels.export.cancel_requested.v1"
 CANCELLED_ERROR = "cancelled by the client"  # the `error` of a cancelled job
 
 JobId = Annotated[str, StringConstraints(pattern=f"^[{JOB_ID_ALPHABET}]{{22}}$")]
-
-Scope = Literal["lots", "serials", "products"]
-ExportType = Literal["qr_codes", "datamatrix", "barcodes_1d", "codes_combined", "sheet_pdf"]
-FileFormat = Literal["svg", "png", "pdf", "eps"]
 
 
 class _Data(BaseModel):

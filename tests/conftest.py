@@ -19,11 +19,11 @@ from aiohttp import web
 from api_service.adapters import api_keys_repo, catalog_repo
 from api_service.app import create_app
 from api_service.settings import ApiSettings
+from devtools.endpoints import StackEndpoints
+from devtools.ports import free_port
+from devtools.services import ServiceProcess
+from devtools.stack import LocalStack, StackOptions
 from shared.db.migrate import migrate
-from shared.devstack.endpoints import StackEndpoints
-from shared.devstack.ports import free_port
-from shared.devstack.services import ServiceProcess
-from shared.devstack.stack import LocalStack, StackOptions
 from tests.support.api import Tenant
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.gs1 import normalize_gtin, validate_ai82
+from labelkit.gs1 import normalize_gtin, validate_ai82
 
 MAX_BULK = 100_000
 MAX_SERIAL_LEN = 20

@@ -9,7 +9,7 @@ import asyncpg
 import orjson
 from aiohttp import web
 
-from shared.field_errors import FieldError
+from labelkit.field_errors import FieldError
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from api_service.http.errors import ApiError, validation_error
-from shared.field_errors import field_errors
+from labelkit.field_errors import field_errors
 
 M = TypeVar("M", bound=BaseModel)
 

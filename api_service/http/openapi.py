@@ -15,8 +15,8 @@ from api_service.http import schemas as out
 from api_service.http.json_io import dumps
 from api_service.http.routes_preview import RESPONSE_CONTENT as PREVIEW_CONTENT
 from api_service.http.routes_preview import PreviewRequest
-from shared.export_request import ExportSpec
-from shared.ids import JOB_ID_ALPHABET
+from labelkit.export_spec import ExportSpec
+from labelkit.ids import JOB_ID_ALPHABET
 
 routes = web.RouteTableDef()
 BASE = "/products/api/v1"

@@ -14,7 +14,7 @@ from api_service.http.json_io import read_model
 from api_service.http.schemas import ROW_MODELS, BulkCreated, Page, Pagination, ProductOut, model_response
 from api_service.services import catalog as catalog_service
 from api_service.state import DB_POOL, PRINCIPAL
-from shared.field_errors import FieldError
+from labelkit.field_errors import FieldError
 
 routes = web.RouteTableDef()
 BASE = "/products/api/v1"

@@ -12,9 +12,9 @@ from api_service.http.schemas import ExportReceipt, JobStatus, model_response
 from api_service.services.cancel import cancel_export
 from api_service.services.export_jobs import submit_export
 from api_service.state import DB_POOL, DOWNLOAD_LINKS, PRINCIPAL, SETTINGS
-from shared.export_request import InvalidExportSpec, parse_export_spec
-from shared.field_errors import FieldError
-from shared.ids import is_valid_job_id
+from labelkit.export_spec import InvalidExportSpec, parse_export_spec
+from labelkit.field_errors import FieldError
+from labelkit.ids import is_valid_job_id
 
 routes = web.RouteTableDef()
 

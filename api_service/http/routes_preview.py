@@ -23,14 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from api_service.http.errors import ApiError, not_found, validation_error
 from api_service.http.json_io import read_json
 from api_service.state import DB_POOL, PRINCIPAL
-from render_service.rendering.batch import LabelDataError, RenderSpec, render_batch
-from render_service.rendering.formats.png import pixels_per_module
-from render_service.rendering.model import LabelItem
-from render_service.rendering.pdf import LabelDoesNotFit, assemble
-from render_service.rendering.sheet_batch import SheetSpec, render_sheet_batch
-from shared.events import ExportType, FileFormat
-from shared.export_request import AssetConfig, InvalidExportSpec, parse_export_spec
-from shared.field_errors import FieldError, field_errors
+from labelkit.export_spec import AssetConfig, ExportType, FileFormat, InvalidExportSpec, parse_export_spec
+from labelkit.field_errors import FieldError, field_errors
+from labelkit.rendering.batch import LabelDataError, RenderSpec, render_batch
+from labelkit.rendering.formats.png import pixels_per_module
+from labelkit.rendering.model import LabelItem
+from labelkit.rendering.pdf import LabelDoesNotFit, join_pdf_parts
+from labelkit.rendering.sheet_batch import SheetSpec, render_sheet_batch
 
 routes = web.RouteTableDef()
 
@@ -185,7 +184,7 @@ def _sheet_preview(item: LabelItem, spec: SheetSpec) -> Preview:
     """A complete one-page sheet: the constant header, the one-label part, the trailer."""
     part_bytes, part = render_sheet_batch([item], spec, 0)
     sink = io.BytesIO()
-    assemble([(part, part_bytes)], sink)
+    join_pdf_parts([(part, part_bytes)], sink)
     return Preview(sink.getvalue(), MEDIA_TYPES["pdf"], "sheet-preview.pdf")
 
 

@@ -10,7 +10,7 @@ import asyncpg
 from api_service.adapters import catalog_repo
 from api_service.domain.catalog import LotsBulkIn, SerialsBulkIn, duplicates, generated_serials
 from api_service.http.errors import ApiError, not_found
-from shared.field_errors import FieldError
+from labelkit.field_errors import FieldError
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,10 @@ from api_service.adapters import jobs_repo
 from api_service.domain.principal import Principal
 from api_service.http.errors import ApiError
 from api_service.metrics import JOBS_SUBMITTED
+from labelkit.export_spec import ExportSpec
+from labelkit.field_errors import FieldError
+from labelkit.ids import new_job_id
 from shared import events
-from shared.export_request import ExportSpec
-from shared.field_errors import FieldError
-from shared.ids import new_job_id
 
 IDEMPOTENCY_KEY_MAX = 255
 

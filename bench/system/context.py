@@ -12,8 +12,8 @@ from bench.system.api_client import Api
 from bench.system.catalog import Catalog
 from bench.system.cpu_accounting import postmaster_pid
 from bench.system.options import Options
-from shared.devstack.services import ServiceProcess
-from shared.devstack.stack import LocalStack
+from devtools.services import ServiceProcess
+from devtools.stack import LocalStack
 
 
 @dataclass

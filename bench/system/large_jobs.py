@@ -14,7 +14,7 @@ from bench.system.constants import MB
 from bench.system.context import Context, big_body
 from bench.system.cpu_accounting import unattributed_cpu_percent
 from bench.system.options import ReplicaConfig
-from shared.devstack.services import ServiceProcess
+from devtools.services import ServiceProcess
 
 
 async def large_job(

@@ -22,9 +22,9 @@ from bench.system.provenance import command_line, git_state, machine
 from bench.system.report import print_table, write_json
 from bench.system.services import api_process, service_env
 from bench.system.targets import evaluate
+from devtools.stack import LocalStack, StackOptions
 from shared.db.migrate import migrate
 from shared.db.pool import create_pool
-from shared.devstack.stack import LocalStack, StackOptions
 from shared.settings import CommonSettings
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from bench.system.constants import RUN
 from bench.system.context import Context, small_body
 from bench.system.options import Options, ReplicaConfig
-from shared.devstack.endpoints import StackEndpoints
-from shared.devstack.services import ServiceProcess
+from devtools.endpoints import StackEndpoints
+from devtools.services import ServiceProcess
 
 
 async def start_replicas(ctx: Context, cfg: ReplicaConfig) -> list[ServiceProcess]:

@@ -12,7 +12,7 @@ from bench.procstats import TreeSampler
 from bench.system.constants import EXPORTS
 from bench.system.context import Context
 from bench.system.cpu_accounting import unattributed_cpu_percent
-from shared.ids import new_job_id
+from labelkit.ids import new_job_id
 
 
 async def status_throughput(ctx: Context, completed_job: str) -> dict[str, Any]:

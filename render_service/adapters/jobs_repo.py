@@ -8,10 +8,10 @@ from typing import Any, cast
 
 import asyncpg
 
-from render_service.planner import chunk_alignment, chunk_bounds, snapshot_query
-from render_service.rendering.model import ItemRow
+from labelkit.export_spec import ExportSpec
+from labelkit.rendering.model import ItemRow
+from render_service.planning.snapshot import chunk_alignment, chunk_bounds, snapshot_query
 from shared.db.pool import DbConn
-from shared.export_request import ExportSpec
 
 
 async def organization_exists(conn: DbConn, organization_id: uuid.UUID) -> bool:

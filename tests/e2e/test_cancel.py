@@ -11,7 +11,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from shared.devstack.endpoints import StackEndpoints
+from devtools.endpoints import StackEndpoints
 from shared.s3 import s3_client
 from shared.settings import CommonSettings
 from tests.support.api import EXPORTS, Api, Tenant

@@ -26,7 +26,7 @@ import pytest
 import zxingcpp
 
 from api_service.http.dashboard import CONTENT_SECURITY_POLICY
-from shared.export_request import ALLOWED_FORMATS
+from labelkit.export_spec import ALLOWED_FORMATS
 from tests.support.api import Api, Tenant
 from tests.support.readers import (
     decode_image,
@@ -218,7 +218,7 @@ async def preview_bytes(api: Api, body: dict[str, Any]) -> tuple[bytes, dict[str
 
 @needs_pdf_tools
 async def test_preview_of_a_sheet_is_a_one_page_pdf_with_that_label(api: Api, tmp_path: Path) -> None:
-    from shared.sheets.templates import BUILTIN_TEMPLATES
+    from labelkit.sheets.templates import BUILTIN_TEMPLATES
 
     body = {
         "export_type": "sheet_pdf",

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from api_service.app import create_app
 from api_service.settings import ApiSettings
-from shared.devstack.ports import free_port
+from devtools.ports import free_port
 from tests.support.api import Api, Tenant
 
 pytestmark = pytest.mark.e2e

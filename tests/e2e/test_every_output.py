@@ -19,7 +19,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from shared.sheets.templates import BUILTIN_TEMPLATES
+from labelkit.sheets.templates import BUILTIN_TEMPLATES
 from tests.support.api import Api, Tenant
 from tests.support.readers import (
     decode_image,

@@ -18,11 +18,11 @@ import pytest
 import zxingcpp
 from aiokafka import AIOKafkaProducer
 
+from devtools.endpoints import StackEndpoints
+from labelkit.sheets.templates import BUILTIN_TEMPLATES
 from shared import events
-from shared.devstack.endpoints import StackEndpoints
 from shared.s3 import s3_client
 from shared.settings import CommonSettings
-from shared.sheets.templates import BUILTIN_TEMPLATES
 from tests.support.api import Api, Tenant
 from tests.support.readers import decode_pdf_cells, decode_png, needs_pdf_tools, qpdf_check
 

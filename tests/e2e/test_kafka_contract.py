@@ -14,8 +14,8 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from shared.devstack.endpoints import StackEndpoints
-from shared.ids import new_job_id
+from devtools.endpoints import StackEndpoints
+from labelkit.ids import new_job_id
 from tests.support.api import EXPORTS, Api, Tenant
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.devstack.services import ServiceProcess
+from devtools.services import ServiceProcess
 from tests.support.api import EXPORTS, Api, Tenant
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 
-from shared.devstack.services import ServiceProcess
+from devtools.services import ServiceProcess
 from tests.faults.waiting import now
 
 

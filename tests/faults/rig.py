@@ -26,10 +26,10 @@ import aiohttp
 import asyncpg
 
 from api_service.adapters import api_keys_repo, catalog_repo
+from devtools.services import ServiceProcess
+from devtools.stack import LocalStack, StackOptions
 from shared.db.migrate import migrate
 from shared.db.pool import create_pool
-from shared.devstack.services import ServiceProcess
-from shared.devstack.stack import LocalStack, StackOptions
 from shared.settings import CommonSettings
 from tests.faults.postgres_server import ensure_postgres_running
 from tests.faults.processes import alive

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from devtools.ports import free_port
+from devtools.tansu import TansuBroker
 from shared.consumer import ConsumerLoop, Record
-from shared.devstack.ports import free_port
-from shared.devstack.tansu import TansuBroker
 from tests.faults.waiting import wait_for
 
 

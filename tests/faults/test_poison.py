@@ -19,8 +19,8 @@ import orjson
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
+from labelkit.ids import new_job_id
 from shared import events
-from shared.ids import new_job_id
 from tests.faults.allowed_endings import verify_completed
 from tests.faults.catalog import make_catalog
 from tests.faults.polling import poll_terminal

@@ -6,7 +6,7 @@ progress only rises, `completed`/`failed` are final, `version` (the ETag) moves 
 change; an event for a job the API does not know yet is parked and applied when its request
 arrives. So the read model is a pure function of the event log: replaying `label-export.events`
 (and the requests on `label-export.requested`, which create jobs) from offset 0 into a fresh
-database with `api_service.projection.Projection` gives the live read model back, and replaying
+database with `api_service.workers.projection.Projection` gives the live read model back, and replaying
 it twice changes nothing.
 """
 
@@ -26,12 +26,12 @@ import pytest
 from aiokafka import ConsumerRecord
 from aiokafka.partitioner import DefaultPartitioner
 
-from api_service.projection import Projection
+from api_service.workers.projection import Projection
+from devtools.postgres import with_database
+from labelkit.ids import new_job_id
 from shared import events
 from shared.db.migrate import migrate
 from shared.db.pool import create_pool
-from shared.devstack.postgres import with_database
-from shared.ids import new_job_id
 from shared.settings import CommonSettings
 from tests.faults.catalog import make_catalog
 from tests.faults.polling import poll_terminal

@@ -16,7 +16,7 @@ import signal
 
 import pytest
 
-from shared.devstack.services import ServiceProcess
+from devtools.services import ServiceProcess
 from tests.faults.allowed_endings import verify_completed
 from tests.faults.catalog import make_catalog
 from tests.faults.chunks import chunk_leased_by, wait_chunk_in_hand, wait_done_chunks

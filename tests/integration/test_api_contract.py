@@ -16,8 +16,8 @@ from aiohttp import web
 from api_service.adapters import api_keys_repo
 from api_service.app import create_app
 from api_service.settings import ApiSettings
-from shared.devstack.ports import free_port
-from shared.ids import new_job_id
+from devtools.ports import free_port
+from labelkit.ids import new_job_id
 from tests.conftest import make_tenant
 from tests.support.api import EXPORTS, Api, Tenant
 

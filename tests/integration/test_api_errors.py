@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from api_service.domain.api_keys import generate_api_key
-from shared.ids import new_job_id
+from labelkit.ids import new_job_id
 from tests.support.api import EXPORTS, Answer, Api, Tenant
 
 VALID_BODY = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}

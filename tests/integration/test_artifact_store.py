@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from devtools import StackEndpoints
 from render_service.adapters.artifact_store import MIN_PART_BYTES, S3StreamUpload
-from shared.devstack import StackEndpoints
 from shared.s3 import s3_client
 from shared.settings import CommonSettings
 

@@ -1,4 +1,4 @@
-"""The local infrastructure launcher (shared.devstack): real Tansu, SeaweedFS and PostgreSQL.
+"""The local infrastructure launcher (devtools): real Tansu, SeaweedFS and PostgreSQL.
 
 One stack serves the module (~1 s to start, ~1.3 s to stop); tests that stop or restart parts
 either use their own stack or leave the shared one running as they found it. Names carry a
@@ -28,10 +28,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from shared.devstack import DevstackError, LocalStack, StackEndpoints, StackOptions
-from shared.devstack import postgres as devstack_postgres
-from shared.devstack.ports import free_port
-from shared.devstack.postgres import PostgresPart, with_database
+from devtools import DevstackError, LocalStack, StackEndpoints, StackOptions
+from devtools import postgres as devstack_postgres
+from devtools.ports import free_port
+from devtools.postgres import PostgresPart, with_database
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -377,7 +377,7 @@ def _cli(*args: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "shared.devstack",
+        "devtools",
         *args[:1],
         "--database",
         DATABASE,

@@ -13,8 +13,8 @@ import asyncpg
 import pytest
 
 from api_service.adapters import catalog_repo
-from render_service.planner import snapshot_query
-from shared.export_request import parse_export_spec
+from labelkit.export_spec import parse_export_spec
+from render_service.planning.snapshot import snapshot_query
 
 GTIN_A, GTIN_B = "09506000134352", "00614141000012"
 

@@ -17,7 +17,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from shared.sheets.templates import SheetTemplate
+from labelkit.sheets.templates import SheetTemplate
 
 DPI = 300
 HAS_RSVG = shutil.which("rsvg-convert") is not None

@@ -5,8 +5,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from labelkit.ids import new_job_id
 from shared import events
-from shared.ids import new_job_id
 from shared.schemas import event_schemas
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "events"

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from shared.export_request import ALLOWED_FORMATS, InvalidExportSpec, parse_export_spec
+from labelkit.export_spec import ALLOWED_FORMATS, InvalidExportSpec, parse_export_spec
 
 FORMATS = ("svg", "png", "pdf", "eps")
 TYPES = ("qr_codes", "datamatrix", "barcodes_1d", "codes_combined", "sheet_pdf")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiokafka.coordinator.protocol import ConsumerProtocol
 
-from render_service.group_size import GroupSizeAssignor
+from render_service.planning.group_size import GroupSizeAssignor
 
 
 class Cluster:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import uuid
 
+from labelkit.export_spec import parse_export_spec
 from render_service.artifacts import output_filename
-from render_service.planner import chunk_bounds, snapshot_query
-from shared.export_request import parse_export_spec
+from render_service.planning.snapshot import chunk_bounds, snapshot_query
 
 
 def test_chunk_bounds_cover_every_item_once() -> None:

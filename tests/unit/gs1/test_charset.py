@@ -4,7 +4,7 @@ import string
 
 import pytest
 
-from shared.gs1 import AI82_CHARS, GS1ValidationError, validate_lot, validate_serial
+from labelkit.gs1 import AI82_CHARS, GS1ValidationError, validate_lot, validate_serial
 
 
 def test_ai82_set_is_exactly_the_gs1_table() -> None:

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from shared.gs1 import GS1ValidationError, expiry_yymmdd, gs1_century_year
+from labelkit.gs1 import GS1ValidationError, expiry_yymmdd, gs1_century_year
 
 TODAY = dt.date(2026, 11, 28)
 

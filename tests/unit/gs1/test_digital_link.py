@@ -6,7 +6,7 @@ import pytest
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_messages import GS1Message
 
-from shared.gs1 import GS1Data, GS1ValidationError, digital_link_uri, element_string
+from labelkit.gs1 import GS1Data, GS1ValidationError, digital_link_uri, element_string
 
 TODAY = dt.date(2026, 11, 28)
 

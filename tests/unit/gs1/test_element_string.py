@@ -6,7 +6,7 @@ import biip
 import pytest
 from biip.gs1_messages import GS1Message
 
-from shared.gs1 import GS, GS1Data, GS1ValidationError, bracketed, element_string, hri, hri_lines
+from labelkit.gs1 import GS, GS1Data, GS1ValidationError, bracketed, element_string, hri, hri_lines
 
 TODAY = dt.date(2026, 11, 28)
 AWKWARD = ['A/B%C&D+E"F', "12345678901234567890", "(10)X", "x_y'z", "!%&'()*+,-./:;<=>?_\""[:20], "0"]

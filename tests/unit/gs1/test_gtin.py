@@ -3,7 +3,7 @@ from __future__ import annotations
 import biip
 import pytest
 
-from shared.gs1 import GS1ValidationError, gtin_check_digit, is_valid_gtin14, normalize_gtin
+from labelkit.gs1 import GS1ValidationError, gtin_check_digit, is_valid_gtin14, normalize_gtin
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from typing import Any, cast
 
 import zxingcpp
 
-from render_service.rendering.model import BitMatrix, LabelItem
-from render_service.rendering.pdf import SheetTemplate
+from labelkit.rendering.model import BitMatrix, LabelItem
+from labelkit.rendering.pdf import SheetTemplate
 from tests.support.readers import (  # re-exported for the sheet tests
     decode_pdf_cells,
 )
@@ -65,7 +65,7 @@ def qr_code(item: LabelItem) -> BitMatrix:
 
 # Lots and serials of the GS1 AI-82 set, 1–20 characters, chosen to be awkward: wide glyphs,
 # PDF and shell metacharacters, the longest lengths. No parentheses here, as zxing-cpp's GS1
-# input is parenthesised HRI (the test with shared.gs1 has them); "(01)" prefixes and the QR
+# input is parenthesised HRI (the test with labelkit.gs1 has them); "(01)" prefixes and the QR
 # test's HRI lines exercise PDF string escaping anyway.
 AWKWARD = (
     "WWWWWWWWWWWWWWWWWWWW",

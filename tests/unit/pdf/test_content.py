@@ -8,11 +8,11 @@ import zlib
 
 import pytest
 
-from render_service.rendering.model import BitMatrix
-from render_service.rendering.pdf.content import mask_hex, symbol_ops, text_ops
-from render_service.rendering.pdf.syntax import literal_string
-from render_service.rendering.pdf.writer import PartWriter
-from shared.sheets import helvetica
+from labelkit.rendering.model import BitMatrix
+from labelkit.rendering.pdf.content import mask_hex, symbol_ops, text_ops
+from labelkit.rendering.pdf.syntax import literal_string
+from labelkit.rendering.pdf.writer import PartWriter
+from labelkit.sheets import helvetica
 
 
 def test_mask_rows_are_packed_msb_first_and_padded() -> None:

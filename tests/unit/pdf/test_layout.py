@@ -6,16 +6,16 @@ import random
 
 import pytest
 
-from render_service.rendering.pdf import (
+from labelkit.rendering.pdf import (
     BUILTIN_TEMPLATES,
     Arrangement,
     LabelDoesNotFit,
     LayoutOptions,
     check_fit,
 )
-from shared.sheets import helvetica
-from shared.sheets.layout import CellLayout
-from shared.sheets.templates import PT_PER_MM
+from labelkit.sheets import helvetica
+from labelkit.sheets.layout import CellLayout
+from labelkit.sheets.templates import PT_PER_MM
 
 EPS = 1e-6
 

@@ -13,16 +13,16 @@ from typing import BinaryIO
 import pytest
 import zxingcpp
 
-from render_service.rendering.model import BitMatrix, LabelItem
-from render_service.rendering.pdf import (
+from labelkit.rendering.model import BitMatrix, LabelItem
+from labelkit.rendering.pdf import (
     BUILTIN_TEMPLATES,
     HEADER,
     EmptyDocument,
     PartInfo,
     PartsMismatch,
     SheetStyle,
-    assemble,
     first_object_for,
+    join_pdf_parts,
     page_aligned_chunks,
     render_sheet_part,
     render_sheet_pdf,
@@ -96,7 +96,7 @@ def test_assembled_parts_equal_the_single_part_document(
         parts[0],
         (parts[1][0], io.BytesIO(parts[1][1])),
     ]
-    size = assemble(shuffled, joined)
+    size = join_pdf_parts(shuffled, joined)
     assert size == len(joined.getvalue())
     assert joined.getvalue() == single.getvalue()  # byte for byte: no renumbering anywhere
     path = tmp_path / "joined.pdf"
@@ -111,7 +111,7 @@ def test_assembled_parts_equal_the_single_part_document(
 def test_header_may_travel_with_the_first_part(parts: list[tuple[PartInfo, bytes]]) -> None:
     """The chunk-0 worker writes HEADER + its part as one object; the rest is concatenation."""
     expected = io.BytesIO()
-    assemble(parts, expected)
+    join_pdf_parts(parts, expected)
     joined = io.BytesIO()
     joined.write(HEADER)
     for _, data in parts:
@@ -158,7 +158,7 @@ def test_a_partial_page_in_the_middle_is_refused() -> None:
 def test_wrong_length_and_foreign_numbering_are_refused(parts: list[tuple[PartInfo, bytes]]) -> None:
     info, data = parts[0]
     with pytest.raises(PartsMismatch, match="its record says"):
-        assemble([(info, data[:-1])], io.BytesIO())
+        join_pdf_parts([(info, data[:-1])], io.BytesIO())
     moved = PartInfo(
         info.first_label_index,
         info.label_count,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import zxingcpp
 
-from render_service.rendering.model import LabelItem
-from render_service.rendering.pdf import (
+from labelkit.rendering.model import LabelItem
+from labelkit.rendering.pdf import (
     BUILTIN_TEMPLATES,
     EmptyDocument,
     LabelDoesNotFit,
@@ -159,10 +159,10 @@ def test_no_items_is_an_error(tmp_path: Path) -> None:
 
 @needs_pdf_tools
 def test_with_the_project_gs1_and_datamatrix_modules(tmp_path: Path) -> None:
-    """The real pipeline: shared.gs1 element strings and HRI lines, libdmtx symbols with FNC1."""
-    from render_service.rendering.symbols.datamatrix import encode_datamatrix
-    from shared.gs1 import GS1Data, element_string, hri
-    from shared.gs1 import hri_lines as gs1_hri_lines
+    """The real pipeline: labelkit.gs1 element strings and HRI lines, libdmtx symbols with FNC1."""
+    from labelkit.gs1 import GS1Data, element_string, hri
+    from labelkit.gs1 import hri_lines as gs1_hri_lines
+    from labelkit.rendering.symbols.datamatrix import encode_datamatrix
 
     def data(item: LabelItem) -> GS1Data:
         return GS1Data.create(gtin=item.gtin, lot=item.lot, serial=item.serial, expiry=item.expiry)

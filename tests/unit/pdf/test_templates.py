@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from render_service.rendering.pdf import BUILTIN_TEMPLATES, SheetTemplate, TemplateError, parse_template
+from labelkit.rendering.pdf import BUILTIN_TEMPLATES, SheetTemplate, TemplateError, parse_template
 
 FIELD = "asset_config.sheet_template"
 

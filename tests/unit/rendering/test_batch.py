@@ -6,14 +6,14 @@ import typing
 
 import pytest
 
-from render_service.rendering.batch import (
+from labelkit.export_spec import BarcodeType
+from labelkit.rendering.batch import (
     LabelDataError,
     RenderedLabel,
     RenderSpec,
     render_batch,
 )
-from render_service.rendering.model import LabelItem
-from shared.export_request import BarcodeType
+from labelkit.rendering.model import LabelItem
 from tests.support.readers import decode_image, decode_png, needs_gs, needs_rsvg, rasterize_eps, rasterize_svg
 
 GTIN = "09506000134352"

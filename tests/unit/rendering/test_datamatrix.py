@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from render_service.rendering.formats.png import encode_png
-from render_service.rendering.symbols.datamatrix import encode_datamatrix
-from render_service.rendering.symbols.errors import SymbolEncodeError
-from shared.gs1 import GS1Data, digital_link_uri, element_string
+from labelkit.gs1 import GS1Data, digital_link_uri, element_string
+from labelkit.rendering.formats.png import encode_png
+from labelkit.rendering.symbols.datamatrix import encode_datamatrix
+from labelkit.rendering.symbols.errors import SymbolEncodeError
 from tests.support.readers import decode_png
 
 TODAY = dt.date(2026, 11, 28)

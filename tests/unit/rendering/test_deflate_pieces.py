@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from render_service.rendering.deflate_pieces import (
+from labelkit.rendering.zip.deflate_pieces import (
     EMPTY,
     FINAL_BLOCK,
     DeflatedPiece,

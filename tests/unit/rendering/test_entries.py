@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from render_service.rendering.entries import (
+from labelkit.gs1 import AI82_CHARS
+from labelkit.rendering.entries import (
     MANIFEST_COLUMNS,
     ManifestRow,
     entry_name,
@@ -16,7 +17,6 @@ from render_service.rendering.entries import (
     manifest_header,
     visible,
 )
-from shared.gs1 import AI82_CHARS
 
 GTIN = "09506000134352"
 SAFE_NAME = re.compile(r"^[0-9]{14}(_[A-Za-z0-9.~-]+)+\.[a-z]+$")

@@ -4,13 +4,13 @@ import datetime as dt
 
 import pytest
 
-from render_service.rendering.formats.eps import linear_eps
-from render_service.rendering.formats.layout import linear_matrix
-from render_service.rendering.formats.png import encode_png, pixels_per_module
-from render_service.rendering.formats.svg import linear_svg
-from render_service.rendering.symbols.errors import SymbolEncodeError
-from render_service.rendering.symbols.linear import encode_linear
-from shared.gs1 import GS, GS1Data
+from labelkit.gs1 import GS, GS1Data
+from labelkit.rendering.formats.eps import linear_eps
+from labelkit.rendering.formats.layout import linear_matrix
+from labelkit.rendering.formats.png import encode_png, pixels_per_module
+from labelkit.rendering.formats.svg import linear_svg
+from labelkit.rendering.symbols.errors import SymbolEncodeError
+from labelkit.rendering.symbols.linear import encode_linear
 from tests.support.readers import decode_image, decode_png, needs_gs, needs_rsvg, rasterize_eps, rasterize_svg
 
 TODAY = dt.date(2026, 11, 28)

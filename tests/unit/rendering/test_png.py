@@ -7,9 +7,9 @@ import zlib
 import pytest
 from PIL import Image
 
-from render_service.rendering.formats.png import encode_png, pixels_per_module
-from render_service.rendering.model import BitMatrix
-from render_service.rendering.symbols.datamatrix import encode_datamatrix
+from labelkit.rendering.formats.png import encode_png, pixels_per_module
+from labelkit.rendering.model import BitMatrix
+from labelkit.rendering.symbols.datamatrix import encode_datamatrix
 from tests.support.readers import decode_png
 
 

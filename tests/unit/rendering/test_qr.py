@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from render_service.rendering.formats.png import encode_png
-from render_service.rendering.formats.svg import matrix_svg
-from render_service.rendering.symbols.qr import encode_qr
-from shared.gs1 import GS1Data, digital_link_uri
+from labelkit.gs1 import GS1Data, digital_link_uri
+from labelkit.rendering.formats.png import encode_png
+from labelkit.rendering.formats.svg import matrix_svg
+from labelkit.rendering.symbols.qr import encode_qr
 from tests.support.readers import decode_image, decode_png, needs_rsvg, rasterize_svg
 
 URIS = [

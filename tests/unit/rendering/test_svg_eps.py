@@ -5,11 +5,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from render_service.rendering.formats.eps import linear_eps
-from render_service.rendering.formats.svg import linear_svg, matrix_svg
-from render_service.rendering.symbols.datamatrix import encode_datamatrix
-from render_service.rendering.symbols.linear import encode_linear
-from shared.gs1 import GS1Data, element_string, hri_lines
+from labelkit.gs1 import GS1Data, element_string, hri_lines
+from labelkit.rendering.formats.eps import linear_eps
+from labelkit.rendering.formats.svg import linear_svg, matrix_svg
+from labelkit.rendering.symbols.datamatrix import encode_datamatrix
+from labelkit.rendering.symbols.linear import encode_linear
 from tests.support.readers import decode_image, needs_rsvg, rasterize_svg
 
 NS = "{http://www.w3.org/2000/svg}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from render_service.rendering.zipstream import (
+from labelkit.rendering.zip.writer import (
     CentralDirectoryWriter,
     ZipStreamError,
     ZipStreamWriter,
@@ -245,9 +245,9 @@ def test_parts_of_batches_join_into_one_archive() -> None:
     import io as _io
     import zipfile as _zipfile
 
-    from render_service.rendering.deflate_pieces import deflate_piece, join
-    from render_service.rendering.zip_parts import directory_piece, pack_record_batches
-    from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter
+    from labelkit.rendering.zip.deflate_pieces import deflate_piece, join
+    from labelkit.rendering.zip.part_records import directory_piece, pack_record_batches
+    from labelkit.rendering.zip.writer import CentralDirectoryWriter, ZipStreamWriter
 
     when = dt.datetime(2026, 11, 29, 12, 0)
     parts: list[tuple[bytes, bytes]] = []

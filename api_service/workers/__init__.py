@@ -1,0 +1,1 @@
+"""Background work of the API: outbox relay, event projection, sweeps."""

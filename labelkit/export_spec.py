@@ -1,0 +1,203 @@
+"""What an export asks for (SPEC §1.1, §1.3, §3), validated the same way by both services:
+the API at submit time (→ 422) and the render service for requests other services publish to Kafka
+(→ a failed job).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from labelkit.field_errors import FieldError, field_errors
+from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE, normalize_base, normalize_gtin
+from labelkit.sheets.layout import check_fit
+from labelkit.sheets.symbol_size import typical_label
+from labelkit.sheets.templates import DEFAULT_TEMPLATE_NAME, TemplateError, parse_template
+
+Scope = Literal["lots", "serials", "products"]
+ExportType = Literal["qr_codes", "datamatrix", "barcodes_1d", "codes_combined", "sheet_pdf"]
+FileFormat = Literal["svg", "png", "pdf", "eps"]
+
+MAX_FILTER_IDS = 10_000
+# 1 mm modules at 1,270 dpi: beyond any printer; keeps one PNG label to a bounded raster.
+MAX_PIXELS_PER_MODULE = 50
+
+# SPEC §1.1: which file formats each export type can produce.
+ALLOWED_FORMATS: dict[str, frozenset[str]] = {
+    "sheet_pdf": frozenset({"pdf"}),
+    "qr_codes": frozenset({"svg", "png"}),
+    "datamatrix": frozenset({"svg", "png"}),
+    "barcodes_1d": frozenset({"svg", "eps"}),
+    "codes_combined": frozenset({"svg", "png"}),
+}
+EXPORTABLE_SCOPES = frozenset({"lots", "serials"})
+
+
+def _gtin(value: str) -> str:
+    return normalize_gtin(value, field="gtin")
+
+
+# Normalized per item, so a 422 names the list position (`filters.gtins.2`).
+Gtin = Annotated[str, AfterValidator(_gtin)]
+
+
+def _digital_link_base(value: str) -> str:
+    return normalize_base(value, field="digital_link_base")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Filters(_Strict):
+    gtins: Annotated[list[Gtin], Field(max_length=MAX_FILTER_IDS)] | None = None
+    product_id: uuid.UUID | None = None
+    lot_ids: Annotated[list[uuid.UUID], Field(max_length=MAX_FILTER_IDS)] | None = None
+    serial_ids: Annotated[list[uuid.UUID], Field(max_length=MAX_FILTER_IDS)] | None = None
+    lot_run_id: uuid.UUID | None = None
+    never_printed: bool | None = None
+    expiry_from: dt.date | None = None
+    expiry_to: dt.date | None = None
+
+
+BarcodeType = Literal["auto", "ean13", "upca", "itf14", "code128", "gs1_128"]
+SheetTemplateName = Literal[
+    "63up_1in_letter",
+    "30up_1x2.625in_letter",
+    "80up_0.5x1.75in_letter",
+    "24up_70x37mm_a4",
+    "65up_38.1x21.2mm_a4",
+]
+
+
+class AssetConfig(BaseModel):
+    """Renderer knobs; None means "the default for this symbol" (SPEC §3).
+
+    Strict types: `"1"` is not a number and `"yes"` not a boolean. A custom `sheet_template`
+    object is checked field by field in `coherence_errors` (labelkit.sheets.templates).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    sheet_template: SheetTemplateName | dict[str, Any] | None = None
+    dpi: int | None = Field(default=None, ge=72, le=2400)
+    module_mm: float | None = Field(default=None, ge=0.05, le=10)
+    quiet_zone_modules: int | None = Field(default=None, ge=0, le=100)
+    human_readable: bool | None = None
+    barcode_type: BarcodeType | None = None
+    datamatrix_content: Literal["gs1", "digital_link"] | None = None
+    digital_link_base: Annotated[str, AfterValidator(_digital_link_base)] | None = None
+    symbol: Literal["datamatrix", "qr"] | None = None
+
+
+class ExportSpec(_Strict):
+    """The body of a submit, minus transport concerns."""
+
+    scope: Scope
+    export_type: ExportType
+    file_format: FileFormat
+    filters: Filters = Field(default_factory=Filters)
+    asset_config: AssetConfig = Field(default_factory=AssetConfig)
+
+    def request_data(self) -> dict[str, Any]:
+        """The JSON form carried in events and stored with the job."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class InvalidExportSpec(ValueError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+def parse_export_spec(raw: object) -> ExportSpec:
+    """Validate types, then the rules that tie fields together; raise InvalidExportSpec naming fields."""
+    try:
+        spec = ExportSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidExportSpec(field_errors(exc)) from None
+    problems = coherence_errors(spec)
+    if problems:
+        raise InvalidExportSpec(problems)
+    return spec
+
+
+def coherence_errors(spec: ExportSpec) -> list[FieldError]:
+    errors = []
+    if spec.scope not in EXPORTABLE_SCOPES:
+        errors.append(
+            FieldError(
+                "scope", "scope 'products' is reserved and cannot be exported yet; use 'lots' or 'serials'"
+            )
+        )
+    allowed = ALLOWED_FORMATS[spec.export_type]
+    if spec.file_format not in allowed:
+        errors.append(
+            FieldError(
+                "file_format",
+                f"'{spec.file_format}' does not fit export_type '{spec.export_type}'; "
+                f"allowed: {', '.join(sorted(allowed))}",
+            )
+        )
+    f = spec.filters
+    if f.serial_ids is not None and spec.scope != "serials":
+        errors.append(FieldError("filters.serial_ids", "only valid with scope 'serials'"))
+    if f.expiry_from and f.expiry_to and f.expiry_from > f.expiry_to:
+        errors.append(FieldError("filters.expiry_from", "is after filters.expiry_to"))
+    cfg = spec.asset_config
+    if spec.export_type == "sheet_pdf":
+        errors.extend(_sheet_errors(spec.scope, cfg))
+    if spec.file_format == "png":
+        module_mm, dpi = cfg.module_mm or 0.5, cfg.dpi or 300  # the largest SPEC defaults
+        pixels = round(module_mm / 25.4 * dpi)
+        if pixels > MAX_PIXELS_PER_MODULE:
+            errors.append(
+                FieldError(
+                    "asset_config.dpi",
+                    f"module_mm {module_mm} at {dpi} dpi is {pixels} pixels per module; "
+                    f"at most {MAX_PIXELS_PER_MODULE} (huge rasters only cost time and memory)",
+                )
+            )
+    if spec.export_type != "sheet_pdf":
+        for name in ("sheet_template", "symbol"):
+            if getattr(cfg, name) is not None:
+                errors.append(FieldError(f"asset_config.{name}", "only valid with export_type 'sheet_pdf'"))
+    return errors
+
+
+# SPEC §3 defaults of the two sheet symbols.
+SHEET_MODULE_MM = {"datamatrix": 0.5, "qr": 0.5}
+SHEET_QUIET_ZONE = {"datamatrix": 2, "qr": 4}
+
+
+def _sheet_errors(scope: str, cfg: AssetConfig) -> list[FieldError]:
+    """The template is valid, and a typical label of the scope fits its cell (else 422)."""
+    try:
+        template = parse_template(cfg.sheet_template or DEFAULT_TEMPLATE_NAME)
+    except TemplateError as exc:
+        return [FieldError(field, message) for field, message in exc.errors]
+    if scope not in EXPORTABLE_SCOPES:
+        return []
+    symbol = cfg.symbol or "datamatrix"
+    side, lines = typical_label(
+        scope=scope,
+        symbol=symbol,
+        datamatrix_content=cfg.datamatrix_content or "gs1",
+        digital_link_base=cfg.digital_link_base or DEFAULT_DIGITAL_LINK_BASE,
+    )
+    quiet = cfg.quiet_zone_modules if cfg.quiet_zone_modules is not None else SHEET_QUIET_ZONE[symbol]
+    module_mm = cfg.module_mm if cfg.module_mm is not None else SHEET_MODULE_MM[symbol]
+    fit = check_fit(
+        template,
+        (side + 2 * quiet, side + 2 * quiet),
+        module_mm,
+        lines if cfg.human_readable is not False else 0,
+    )
+    if fit.ok:
+        return []
+    return [
+        FieldError("asset_config.module_mm", f"the {symbol} label does not fit {template.name}: {fit.reason}")
+    ]

@@ -1,0 +1,1 @@
+"""Assembly: a multi-chunk job's parts joined into the final artifact."""

@@ -1,0 +1,1 @@
+"""Chunks: one unit of a planned job, rendered by any replica under a lease."""

@@ -1,0 +1,351 @@
+"""Entry point for chunk tasks: render one chunk of a planned job; whoever finishes the last chunk
+assembles the artifact (DESIGN §5). Any replica takes any chunk; doing a chunk twice overwrites the
+same objects, and progress counts finished chunks, so nothing is counted or stored twice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Executor
+from typing import Any, TypeVar
+
+import asyncpg
+import orjson
+
+from render_service.adapters import jobs_repo
+from render_service.adapters.artifact_store import S3StreamUpload
+from render_service.adapters.object_cleanup import delete_job_objects, delete_prefix
+from render_service.artifacts import artifact_plan
+from render_service.assembly.join_parts import assemble_artifact
+from render_service.chunks.part_keys import part_keys, part_prefix
+from render_service.chunks.pipeline import RenderFailure, RenderPipeline
+from render_service.emitter import EventEmitter
+from render_service.metrics import ASSEMBLY_SECONDS, CHUNK_SECONDS, JOBS_FINISHED
+from render_service.outcomes import reemit_outcome
+from shared import events
+from shared.consumer import Record
+from shared.metrics import S3_ERRORS
+from shared.s3 import content_disposition, is_transient_s3_error
+
+log = logging.getLogger(__name__)
+
+LIVE = ("rendering", "assembling")
+T = TypeVar("T")
+
+
+class JobStopped(Exception):
+    """The job became final (cancelled or failed elsewhere) while this worker was on it."""
+
+
+class ChunkWorker:
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        s3: Any,
+        bucket: str,
+        emitter: EventEmitter,
+        executor: Executor,
+        instance_id: str,
+        batch_size: int,
+        batches_in_flight: int,
+        part_bytes: int,
+        server_copy: bool,
+        progress_interval: float,
+        assembly_lease: float,
+        chunk_lease: float,
+        storage_budget: float,
+    ) -> None:
+        self._assembly_lease = assembly_lease
+        self._chunk_lease = chunk_lease
+        self._storage_budget = storage_budget
+        # Unique per process: a restarted replica with the same name must not inherit old leases.
+        self._token = f"{instance_id}/{os.getpid()}/{secrets.token_hex(4)}"
+        self._pool = pool
+        self._s3 = s3
+        self._bucket = bucket
+        self._emitter = emitter
+        self._executor = executor
+        self._pipeline = RenderPipeline(
+            executor=executor, batch_size=batch_size, batches_in_flight=batches_in_flight
+        )
+        self._instance_id = instance_id
+        self._part_bytes = part_bytes
+        self._server_copy = server_copy
+        self._progress_interval = progress_interval
+
+    async def handle(self, record: Record) -> None:
+        event = events.decode(record.value)
+        task = events.parse_data(event)
+        if not isinstance(task, events.ChunkTask):
+            raise events.InvalidMessage(f"unexpected event type {event.type!r} on the chunks topic")
+        await self.run_chunk(task.job_id, task.chunk_index)
+
+    async def run_chunk(self, job_id: str, chunk_index: int) -> None:
+        """Render the chunk unless done, then finish the job if nothing is left (also used inline
+        by the planner for small jobs)."""
+        job = await jobs_repo.get_job(self._pool, job_id)
+        if job is None:
+            raise events.InvalidMessage(f"chunk task for unknown job {job_id}")
+        if job["status"] not in LIVE:
+            await reemit_outcome(self._emitter, job)
+            return
+        chunk = await jobs_repo.get_chunk(self._pool, job_id, chunk_index)
+        if chunk is None:
+            raise events.InvalidMessage(f"job {job_id} has no chunk {chunk_index}")
+        extra = {"job_id": job_id, "organization_id": str(job["organization_id"]), "chunk": chunk_index}
+        try:
+            if chunk["status"] == "pending" and await self._lease(job, chunk_index):
+                started = time.monotonic()
+                size = await self._with_storage_budget(lambda: self._render(job, chunk))
+                items = chunk["end_seq"] - chunk["first_seq"]
+                CHUNK_SECONDS.labels(job["request"]["export_type"]).observe(time.monotonic() - started)
+                log.info(
+                    "chunk rendered by %s: %d items in %.2fs, %d bytes",
+                    self._instance_id,
+                    items,
+                    time.monotonic() - started,
+                    size,
+                    extra=extra,
+                )
+            if job["chunk_count"] > 1 and await jobs_repo.claim_assembly(
+                self._pool, job_id, lease_seconds=self._assembly_lease
+            ):
+                await self._with_storage_budget(lambda: self._assemble(job))
+        except RenderFailure as exc:
+            await self._fail(job, str(exc))
+        except JobStopped:
+            await self._discard(job)
+
+    async def _lease(self, job: asyncpg.Record, chunk_index: int) -> bool:
+        """Take the chunk's lease; True to render it, False when it got done meanwhile.
+
+        While another worker's lease is live this waits (that worker renews it as it works); a
+        lease that runs out means its worker died, and this one takes over (self-healing).
+        """
+        while True:
+            state, left = await jobs_repo.take_chunk_lease(
+                self._pool,
+                job_id=job["job_id"],
+                chunk_index=chunk_index,
+                token=self._token,
+                seconds=self._chunk_lease,
+            )
+            if state != "held":
+                return state == "taken"
+            if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
+                raise JobStopped(job["job_id"])
+            await asyncio.sleep(min(max(left, 0.1), 1.0))
+
+    async def _with_storage_budget(self, step: Callable[[], Awaitable[T]]) -> T:
+        """Retry a step while the object store is unreachable, with backoff and jitter, for at most
+        `storage_budget` seconds; then the job fails saying so. Each try starts the step over:
+        uploads are aborted on failure and keys are deterministic."""
+        deadline = time.monotonic() + self._storage_budget
+        delay = 0.5
+        while True:
+            try:
+                return await step()
+            except Exception as exc:
+                if not is_transient_s3_error(exc):
+                    raise
+                S3_ERRORS.labels("artifact").inc()
+                if time.monotonic() + delay > deadline:
+                    raise RenderFailure(
+                        f"object storage unavailable for more than {self._storage_budget:.0f} s: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from None
+                log.warning("object storage error (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 10.0)
+
+    async def _render(self, job: asyncpg.Record, chunk: asyncpg.Record) -> int:
+        """Render into the final artifact (one-chunk job) or the chunk's part; returns its size."""
+        whole = job["chunk_count"] == 1
+        plan = artifact_plan(job)
+        keys = part_keys(job["organization_id"], job["job_id"], chunk["chunk_index"])
+        upload = self._upload(
+            plan.key if whole else keys.data,
+            plan.content_type if whole else "application/octet-stream",
+            content_disposition(plan.filename) if whole else None,
+        )
+        on_progress = self._progress_reporter(job, chunk, upload.pump)
+        # The chunk's print history is written alongside the rendering, off the critical path; it
+        # counts only once the job completes (jobs_repo.record_print_history).
+        history = asyncio.create_task(
+            jobs_repo.record_print_history(
+                self._pool, job_id=job["job_id"], first=chunk["first_seq"], end=chunk["end_seq"]
+            )
+        )
+        try:
+            async with self._pool.acquire() as conn:
+                sidecar = await self._pipeline.render(
+                    conn, job=job, chunk=chunk, sink=upload, on_progress=on_progress, whole=whole
+                )
+            await upload.finish()
+            await history
+        except BaseException:
+            history.cancel()
+            await asyncio.shield(upload.abort())
+            await asyncio.wait([history])  # settled before a discard deletes the job's history
+            raise
+        if sidecar is not None and sidecar.pdf_parts:
+            await self._put(keys.pdf_parts, orjson.dumps([p.to_json() for p in sidecar.pdf_parts]))
+        elif sidecar is not None:  # a ZIP part (an empty PDF chunk cannot exist: chunks are non-empty)
+            await self._put(keys.records, sidecar.records)
+            await self._put(keys.manifest, sidecar.manifest)
+        marked = await jobs_repo.mark_chunk_done(
+            self._pool,
+            job_id=job["job_id"],
+            chunk_index=chunk["chunk_index"],
+            part_key=plan.key if whole else keys.data,
+            part_size=upload.size,
+            rendered_by=self._instance_id,
+        )
+        # Checked after every write: a cancel that deleted the job's objects before our last
+        # write is seen here, and we delete what we wrote (the cancel sets the status first).
+        if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
+            raise JobStopped(job["job_id"])
+        if whole:
+            await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
+        elif marked:
+            done = await jobs_repo.done_item_count(self._pool, job["job_id"])
+            await self._emitter.progress(job["job_id"], done, job["total_items"])
+        return upload.size
+
+    def _progress_reporter(
+        self, job: Mapping[str, Any], chunk: Mapping[str, Any], pump: Callable[[], Awaitable[None]]
+    ) -> Callable[[int], Awaitable[None]]:
+        """Ships full upload parts; at most every `progress_interval` checks the job is still live
+        (a cancel stops rendering within one tick) and reports finished chunks + this one's share."""
+        last = time.monotonic()
+
+        async def on_progress(done_here: int) -> None:
+            nonlocal last
+            await pump()
+            if time.monotonic() - last < self._progress_interval:
+                return
+            last = time.monotonic()
+            if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
+                raise JobStopped(job["job_id"])
+            await jobs_repo.renew_chunk_lease(
+                self._pool,
+                job_id=job["job_id"],
+                chunk_index=chunk["chunk_index"],
+                token=self._token,
+                seconds=self._chunk_lease,
+            )
+            done_before = (
+                0 if job["chunk_count"] == 1 else await jobs_repo.done_item_count(self._pool, job["job_id"])
+            )
+            await self._emitter.progress(job["job_id"], done_before + done_here, job["total_items"])
+
+        return on_progress
+
+    async def _assemble(self, job: asyncpg.Record) -> None:
+        plan = artifact_plan(job)
+        upload = self._upload(plan.key, plan.content_type, content_disposition(plan.filename))
+        started = time.monotonic()
+        try:
+            chunks = await jobs_repo.chunks_of(self._pool, job["job_id"])
+            await assemble_artifact(
+                self._s3, bucket=self._bucket, job=job, chunks=chunks, into=upload, executor=self._executor
+            )
+            await upload.finish()
+        except BaseException:
+            await asyncio.shield(upload.abort())
+            raise
+        ASSEMBLY_SECONDS.observe(time.monotonic() - started)
+        log.info(
+            "assembled %d parts in %.2fs, %d bytes",
+            job["chunk_count"],
+            time.monotonic() - started,
+            upload.size,
+            extra={"job_id": job["job_id"]},
+        )
+        await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
+        await self._delete_parts(job)
+
+    async def _delete_parts(self, job: asyncpg.Record) -> None:
+        await delete_prefix(
+            self._s3, bucket=self._bucket, prefix=part_prefix(job["organization_id"], job["job_id"])
+        )
+
+    async def _complete(self, job: asyncpg.Record, *, key: str, size: int, sha256: str) -> None:
+        plan = artifact_plan(job)
+        async with self._pool.acquire() as conn:
+            completed = await jobs_repo.complete_job(
+                conn,
+                job_id=job["job_id"],
+                artifact_key=key,
+                output_filename=plan.filename,
+                file_size_bytes=size,
+                content_type=plan.content_type,
+                sha256=sha256,
+            )
+        if not completed:  # cancelled while the last bytes went up
+            raise JobStopped(job["job_id"])
+        JOBS_FINISHED.labels("completed").inc()
+        final = await jobs_repo.get_job(self._pool, job["job_id"])
+        assert final is not None
+        await reemit_outcome(self._emitter, final)
+
+    def _upload(self, key: str, content_type: str, disposition: str | None) -> S3StreamUpload:
+        return S3StreamUpload(
+            self._s3,
+            bucket=self._bucket,
+            key=key,
+            part_bytes=self._part_bytes,
+            server_copy=self._server_copy,
+            content_type=content_type,
+            content_disposition=disposition,
+        )
+
+    async def _put(self, key: str, data: bytes) -> None:
+        await self._s3.put_object(Bucket=self._bucket, Key=key, Body=data)
+
+    async def _discard(self, job: asyncpg.Record) -> None:
+        """Leave nothing of a stopped job behind, and say again how it ended. If storage is down,
+        the watchdog deletes the objects later (the job stays marked not cleaned).
+
+        A job can also stop by completing without this worker (its chunk lease ran out and another
+        replica finished the chunk): then the artifact stays and only a part this worker wrote late
+        goes."""
+        if await jobs_repo.job_status(self._pool, job["job_id"]) == "failed":
+            await self._delete_objects(job)
+        else:
+            try:
+                await self._delete_parts(job)
+            except Exception as exc:  # a stray part of a completed job is not worth a retry loop
+                if not is_transient_s3_error(exc):
+                    raise
+                log.warning("could not delete a late part (%s)", exc, extra={"job_id": job["job_id"]})
+        final = await jobs_repo.get_job(self._pool, job["job_id"])
+        assert final is not None
+        await reemit_outcome(self._emitter, final)
+        log.info("stopped: job is %s", final["status"], extra={"job_id": job["job_id"]})
+
+    async def _delete_objects(self, job: asyncpg.Record) -> None:
+        try:
+            await delete_job_objects(
+                self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=job["job_id"]
+            )
+            await jobs_repo.mark_cleaned(self._pool, job["job_id"])
+        except Exception as exc:
+            if not is_transient_s3_error(exc):
+                raise
+            log.warning(
+                "could not delete the objects of a stopped job now (%s); the watchdog will",
+                exc,
+                extra={"job_id": job["job_id"]},
+            )
+
+    async def _fail(self, job: asyncpg.Record, error: str) -> None:
+        if await jobs_repo.fail_job(self._pool, job_id=job["job_id"], error=error):
+            JOBS_FINISHED.labels("failed").inc()
+        await self._discard(job)

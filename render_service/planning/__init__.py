@@ -1,0 +1,1 @@
+"""Planning: a `requested` event becomes a job snapshot and its chunks."""

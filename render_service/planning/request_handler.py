@@ -1,0 +1,169 @@
+"""Entry point for `label-export.requested`: validate, plan once, hand out chunk tasks.
+
+A message that is not a CloudEvent goes to the DLQ (raised as InvalidMessage). A CloudEvent whose
+request is invalid or names an unknown organization ends as a `failed` event, so whoever published
+it learns why. Re-delivery is harmless: planning happens once, and chunk tasks for unfinished chunks
+are simply published again.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+from pydantic import ValidationError
+
+from labelkit.export_spec import InvalidExportSpec, parse_export_spec
+from labelkit.field_errors import describe
+from labelkit.ids import is_valid_job_id
+from render_service.adapters import jobs_repo
+from render_service.adapters.object_cleanup import delete_job_objects
+from render_service.chunks.worker import ChunkWorker
+from render_service.emitter import EventEmitter
+from render_service.outcomes import reemit_outcome
+from shared import events
+from shared.consumer import Record
+from shared.kafka import LazyProducer
+
+log = logging.getLogger(__name__)
+
+
+class RequestHandler:
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        emitter: EventEmitter,
+        producer: LazyProducer,
+        chunks_topic: str,
+        source: str,
+        chunk_size: int,
+        replicas: Callable[[], int | None],
+        s3: Any,
+        bucket: str,
+        chunk_worker: ChunkWorker,
+        inline_max_items: int,
+    ) -> None:
+        self._chunk_worker = chunk_worker
+        self._inline_max_items = inline_max_items
+        self._s3 = s3
+        self._bucket = bucket
+        self._pool = pool
+        self._emitter = emitter
+        self._producer = producer
+        self._chunks_topic = chunks_topic
+        self._source = source
+        self._chunk_size = chunk_size
+        self._replicas = replicas
+
+    async def handle(self, record: Record) -> None:
+        event = events.decode(record.value)
+        if event.type == events.CANCEL_REQUESTED_V1:
+            await self._cancel(events.parse_data(event))
+            return
+        if event.type != events.REQUESTED_V1:
+            raise events.InvalidMessage(f"unexpected event type {event.type!r} on the requests topic")
+        job_id = event.data.get("job_id")
+        if not isinstance(job_id, str) or not is_valid_job_id(job_id):
+            raise events.InvalidMessage("data.job_id is missing or not a 22-character shortuuid")
+        try:
+            request = events.ExportRequested.model_validate(event.data)
+        except ValidationError as exc:
+            await self._refuse(job_id, "invalid request: " + describe(exc))
+            return
+        try:
+            spec = parse_export_spec(
+                request.model_dump(
+                    mode="json", include={"scope", "export_type", "file_format", "filters", "asset_config"}
+                )
+            )
+        except InvalidExportSpec as exc:
+            await self._refuse(job_id, f"invalid request: {exc}")
+            return
+        log_extra = {"job_id": job_id, "organization_id": str(request.organization_id)}
+
+        existing = await jobs_repo.get_job(self._pool, job_id)
+        if existing is None:
+            if not await jobs_repo.organization_exists(self._pool, request.organization_id):
+                await self._refuse(job_id, f"unknown organization {request.organization_id}")
+                return
+            async with self._pool.acquire() as conn:
+                planned = await jobs_repo.plan_job(
+                    conn,
+                    job_id=job_id,
+                    organization_id=request.organization_id,
+                    spec=spec,
+                    request=spec.request_data(),
+                    chunk_size=self._chunk_size,
+                    spread=await self._spread(),
+                )
+            if planned:
+                log.info("planned job", extra=log_extra)
+            existing = await jobs_repo.get_job(self._pool, job_id)
+            assert existing is not None
+        if existing["status"] in ("completed", "failed"):
+            await reemit_outcome(self._emitter, existing)
+            return
+        await self._emitter.started(job_id, existing["total_items"])
+        if existing["chunk_count"] == 1 and existing["total_items"] <= self._inline_max_items:
+            # Small jobs skip the fan-out: no second hop through Kafka, no queue behind big chunks.
+            await self._chunk_worker.run_chunk(job_id, 0)
+        else:
+            await self._hand_out_chunks(job_id, existing["chunk_count"])
+
+    async def _spread(self) -> int:
+        """A job's chunk count is a multiple of this: the render replicas sharing the chunks (every
+        one an equal share, chunks as big as that allows), or while unknown the chunks topic's
+        partitions (more replicas than partitions would idle anyway)."""
+        producer = await self._producer.get()
+        partitions = len(await producer.partitions_for(self._chunks_topic)) or 1
+        replicas = self._replicas()
+        return min(replicas, partitions) if replicas else partitions
+
+    async def _hand_out_chunks(self, job_id: str, chunk_count: int) -> None:
+        producer = await self._producer.get()
+        partitions = sorted(await producer.partitions_for(self._chunks_topic))
+        # Consecutive chunks go to consecutive partitions (from a per-job start), so one job's
+        # chunks reach every partition — and with round-robin assignment every replica (DESIGN §5).
+        start = zlib.crc32(job_id.encode())
+        pending = await jobs_repo.pending_chunks(self._pool, job_id)
+        if not pending and chunk_count > 1:
+            # Every chunk is done but the job is not: its assembler died. A task for the last
+            # chunk makes a worker claim the assembly once that lease has run out.
+            pending = [chunk_count - 1]
+        for index in pending:
+            task = events.ChunkTask(job_id=job_id, chunk_index=index, chunk_count=chunk_count)
+            event = events.make_event(task, source=self._source, event_id=f"{job_id}:{index}")
+            await producer.send(
+                self._chunks_topic,
+                value=events.encode(event),
+                key=job_id.encode(),
+                partition=partitions[(start + index) % len(partitions)],
+                headers=[events.CONTENT_TYPE_HEADER],
+            )
+        await producer.flush()
+
+    async def _cancel(self, data: events._Data) -> None:
+        """Final at once; a worker rendering the job notices within a progress tick and cleans up."""
+        assert isinstance(data, events.CancelRequested)
+        job = await jobs_repo.get_job(self._pool, data.job_id)
+        if job is not None and job["organization_id"] != data.organization_id:
+            raise events.InvalidMessage(f"cancel for job {data.job_id} names another organization")
+        if job is not None:
+            await jobs_repo.fail_job(self._pool, job_id=data.job_id, error=events.CANCELLED_ERROR)
+            await delete_job_objects(
+                self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=data.job_id
+            )
+            job = await jobs_repo.get_job(self._pool, data.job_id)
+            assert job is not None
+            await reemit_outcome(self._emitter, job)
+        else:
+            await self._emitter.failed(data.job_id, events.CANCELLED_ERROR)
+        log.info("job cancelled", extra={"job_id": data.job_id, "organization_id": str(data.organization_id)})
+
+    async def _refuse(self, job_id: str, reason: str) -> None:
+        log.info("refused request: %s", reason, extra={"job_id": job_id})
+        await self._emitter.failed(job_id, reason)

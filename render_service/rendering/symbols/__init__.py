@@ -1,5 +1,0 @@
-"""Symbol encoders: data in, `BitMatrix` (2D) or bar widths (1D) out. No drawing here."""
-
-from .errors import SymbolEncodeError
-
-__all__ = ["SymbolEncodeError"]
