@@ -74,9 +74,7 @@ async def seed_demo(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:
 async def ensure_demo(conn: asyncpg.Connection) -> tuple[uuid.UUID, str]:
     """The demo organization (seeded once) and a fresh key for it: keys are shown only once, so a
     new run cannot print the old one."""
-    org = await conn.fetchval(
-        "SELECT id FROM catalog.organizations WHERE name = $1 ORDER BY created_at LIMIT 1", DEMO_ORGANIZATION
-    )
+    org = await catalog_repo.first_organization_named(conn, name=DEMO_ORGANIZATION)
     if org is None:
         return await seed_demo(conn)
     _, key = await api_keys_repo.create_key(conn, organization_id=org, name="demo")
@@ -101,7 +99,7 @@ async def _run(args: argparse.Namespace) -> int:
             expires = (
                 dt.datetime.now(dt.UTC) + dt.timedelta(days=args.expires_days) if args.expires_days else None
             )
-            if not await conn.fetchval("SELECT 1 FROM catalog.organizations WHERE id = $1", args.org_id):
+            if not await catalog_repo.organization_exists(conn, organization_id=args.org_id):
                 print(f"error: no organization {args.org_id}", file=sys.stderr)
                 return 2
             key_id, key = await api_keys_repo.create_key(

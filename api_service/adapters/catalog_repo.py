@@ -190,3 +190,32 @@ async def set_active(
         is_active,
     )
     return dict(row) if row else None
+
+
+async def organization_exists(conn: DbConn, *, organization_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM catalog.organizations WHERE id = $1", organization_id))
+
+
+async def first_organization_named(conn: DbConn, *, name: str) -> uuid.UUID | None:
+    org: uuid.UUID | None = await conn.fetchval(
+        "SELECT id FROM catalog.organizations WHERE name = $1 ORDER BY created_at LIMIT 1", name
+    )
+    return org
+
+
+async def label_entity(
+    conn: DbConn, *, organization_id: uuid.UUID, kind: str, entity_id: uuid.UUID
+) -> asyncpg.Record | None:
+    """One serial or lot of the organization with what its label needs (id, gtin, lot_number,
+    expiry_date, serial_number), or None: another organization's entity is not found either."""
+    if kind == "serial":
+        query = """SELECT s.id, p.gtin, l.lot_number, l.expiry_date, s.serial_number
+                     FROM catalog.serials s JOIN catalog.lots l ON l.id = s.lot_id
+                     JOIN catalog.products p ON p.id = l.product_id
+                    WHERE s.id = $1 AND s.organization_id = $2"""
+    else:
+        query = """SELECT l.id, p.gtin, l.lot_number, l.expiry_date, NULL::text AS serial_number
+                     FROM catalog.lots l JOIN catalog.products p ON p.id = l.product_id
+                    WHERE l.id = $1 AND l.organization_id = $2"""
+    row: asyncpg.Record | None = await conn.fetchrow(query, entity_id, organization_id)
+    return row

@@ -20,6 +20,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from api_service.adapters import catalog_repo
 from api_service.http.errors import ApiError, not_found, validation_error
 from api_service.http.json_io import read_json
 from api_service.state import DB_POOL, PRINCIPAL
@@ -130,26 +131,14 @@ def parse_preview(raw: object) -> PreviewRequest:
 async def load_item(conn: asyncpg.Pool, organization_id: uuid.UUID, req: PreviewRequest) -> LabelItem:
     """The named entity of the caller's organization (another organization's → 404), or the sample."""
     if req.serial_id is not None:
-        row = await conn.fetchrow(
-            """SELECT s.id, p.gtin, l.lot_number, l.expiry_date, s.serial_number
-                 FROM catalog.serials s JOIN catalog.lots l ON l.id = s.lot_id
-                 JOIN catalog.products p ON p.id = l.product_id
-                WHERE s.id = $1 AND s.organization_id = $2""",
-            req.serial_id,
-            organization_id,
-        )
-        what = "serial"
+        what, entity_id = "serial", req.serial_id
     elif req.lot_id is not None:
-        row = await conn.fetchrow(
-            """SELECT l.id, p.gtin, l.lot_number, l.expiry_date, NULL::text AS serial_number
-                 FROM catalog.lots l JOIN catalog.products p ON p.id = l.product_id
-                WHERE l.id = $1 AND l.organization_id = $2""",
-            req.lot_id,
-            organization_id,
-        )
-        what = "lot"
+        what, entity_id = "lot", req.lot_id
     else:
         return SAMPLE_ITEM
+    row = await catalog_repo.label_entity(
+        conn, organization_id=organization_id, kind=what, entity_id=entity_id
+    )
     if row is None:
         raise not_found(what)
     return LabelItem(

@@ -45,13 +45,14 @@ def test_the_image_wheel_holds_the_runtime_packages_only(tmp_path: Path) -> None
         else:
             context.mkdir(exist_ok=True)
             shutil.copy2(path, context / source)
+    wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "wheels"), str(context)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(context)],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    (wheel,) = (tmp_path / "wheels").glob("label_export-*.whl")
+    (wheel,) = wheels.glob("label_export-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top_levels = {name.split("/")[0] for name in names if "/" in name and ".dist-info/" not in name}
     assert top_levels == {"labelkit", "shared", "api_service", "render_service"}
