@@ -23,6 +23,8 @@ from devtools.endpoints import StackEndpoints
 from devtools.ports import free_port
 from devtools.services import ServiceProcess
 from devtools.stack import LocalStack, StackOptions
+from devtools.system import Services
+from devtools.system import service_env as service_env_for
 from shared.db.migrate import migrate
 from tests.support.api import Tenant
 
@@ -50,21 +52,13 @@ def endpoints(stack: LocalStack) -> StackEndpoints:
 
 @pytest.fixture(scope="session")
 def service_env(endpoints: StackEndpoints) -> dict[str, str]:
-    """Environment shared by every service the tests start: our endpoints, fast group joins
-    (Tansu waits half the session timeout on a join), groups unique to this run."""
-    return {
-        **endpoints.as_env(),
-        "KAFKA_SESSION_TIMEOUT_MS": "3000",
-        "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-        "RENDER_PLANNER_GROUP_ID": f"planner-{RUN_ID}",
-        "RENDER_WORKER_GROUP_ID": f"worker-{RUN_ID}",
-        "PROJECTION_GROUP_ID": f"projection-{RUN_ID}",
-        "RENDER_POOL_SIZE": "2",
-        # Small chunks so modest test jobs fan out over both replicas; tiny jobs still go inline.
-        "RENDER_CHUNK_SIZE": "1000",
-        "RENDER_INLINE_MAX_ITEMS": "200",
-        "LOG_LEVEL": "INFO",
-    }
+    """Environment of every service the tests start: groups unique to this run, and small chunks
+    so modest test jobs fan out over both replicas (tiny jobs still go inline)."""
+    return service_env_for(
+        endpoints,
+        group_prefix=f"tests-{RUN_ID}",
+        extra={"RENDER_POOL_SIZE": "2", "RENDER_CHUNK_SIZE": "1000", "RENDER_INLINE_MAX_ITEMS": "200"},
+    )
 
 
 @pytest.fixture(scope="session")
@@ -90,21 +84,12 @@ async def api_url(service_env: dict[str, str]) -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 async def render_replicas(service_env: dict[str, str]) -> AsyncIterator[list[ServiceProcess]]:
     """Two render replicas in one consumer group, as real processes."""
-    replicas = [
-        ServiceProcess(
-            module="render_service",
-            name=f"render-{n}",
-            env={**service_env, "RENDER_INSTANCE_ID": f"render-{n}"},
-            log_dir=ARTIFACTS / RUN_ID,
-            port_var="RENDER_HTTP_PORT",
-        )
-        for n in (1, 2)
-    ]
+    services = Services(env=service_env, log_dir=ARTIFACTS / RUN_ID)
+    replicas = [services.render(f"render-{n}") for n in (1, 2)]
     for replica in replicas:
         await replica.start()
     yield replicas
-    for replica in replicas:
-        await replica.stop()
+    await services.stop_all()
 
 
 async def make_tenant(db: asyncpg.Pool, name: str) -> Tenant:

@@ -11,17 +11,14 @@ from bench.system.context import Context, small_body
 from bench.system.options import Options, ReplicaConfig
 from devtools.endpoints import StackEndpoints
 from devtools.services import ServiceProcess
+from devtools.system import Services
+from devtools.system import service_env as devtools_service_env
 
 
 async def start_replicas(ctx: Context, cfg: ReplicaConfig) -> list[ServiceProcess]:
+    services = Services(env=ctx.env, log_dir=ctx.logs)
     replicas = [
-        ServiceProcess(
-            module="render_service",
-            name=f"render-{cfg.key}-{n}",
-            env={**ctx.env, "RENDER_INSTANCE_ID": f"render-{cfg.key}-{n}", "RENDER_POOL_SIZE": str(cfg.pool)},
-            log_dir=ctx.logs,
-            port_var="RENDER_HTTP_PORT",
-        )
+        services.render(f"render-{cfg.key}-{n}", env={"RENDER_POOL_SIZE": str(cfg.pool)})
         for n in range(1, cfg.replicas + 1)
     ]
     try:
@@ -43,28 +40,13 @@ async def stop_all(services: Sequence[ServiceProcess]) -> None:
 
 def service_env(endpoints: StackEndpoints, opts: Options) -> dict[str, str]:
     """The environment of the API and the render replicas (fast consumer-group settling)."""
-    return {
-        **endpoints.as_env(),
-        "KAFKA_SESSION_TIMEOUT_MS": "3000",
-        "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-        "RENDER_PLANNER_GROUP_ID": f"bench-planner-{RUN}",
-        "RENDER_WORKER_GROUP_ID": f"bench-worker-{RUN}",
-        "PROJECTION_GROUP_ID": f"bench-projection-{RUN}",
-        "LOG_LEVEL": "INFO",
-        **opts.env,
-    }
+    return devtools_service_env(endpoints, group_prefix=f"bench-{RUN}", extra=opts.env)
 
 
 def api_process(env: dict[str, str], opts: Options, logs: Path) -> ServiceProcess:
     """The API as a child process on 127.0.0.1 (with --api-db-params on its DATABASE_URL)."""
-    api_env = {**env, "API_HOST": "127.0.0.1"}
+    api_env: dict[str, str] = {}
     if opts.api_db_params:
-        url = api_env["DATABASE_URL"]
+        url = env["DATABASE_URL"]
         api_env["DATABASE_URL"] = url + ("&" if "?" in url else "?") + opts.api_db_params
-    return ServiceProcess(
-        module="api_service",
-        name="api",
-        env=api_env,
-        log_dir=logs,
-        port_var="API_PORT",
-    )
+    return Services(env=env, log_dir=logs).api(env=api_env)

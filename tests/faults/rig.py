@@ -28,6 +28,7 @@ import asyncpg
 from api_service.adapters import api_keys_repo, catalog_repo
 from devtools.services import ServiceProcess
 from devtools.stack import LocalStack, StackOptions
+from devtools.system import Services, service_env
 from shared.db.migrate import migrate
 from shared.db.pool import create_pool
 from shared.settings import CommonSettings
@@ -39,8 +40,6 @@ from tests.support.api import Api, Tenant
 
 # Fast recovery settings (the brief's values): failures heal in seconds instead of minutes.
 FAST_ENV = {
-    "KAFKA_SESSION_TIMEOUT_MS": "3000",
-    "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
     "RENDER_POOL_SIZE": "1",  # two cores: two replicas with one render process each
     "RENDER_CHUNK_SIZE": "1000",  # modest jobs fan out into many chunks ...
     "RENDER_INLINE_MAX_ITEMS": "100",  # ... and only tiny ones render inline in the planner
@@ -49,7 +48,6 @@ FAST_ENV = {
     "RENDER_STORAGE_RETRY_BUDGET_SECONDS": "15",
     "RENDER_WATCHDOG_INTERVAL_SECONDS": "2",
     "STALE_JOB_SECONDS": "5",
-    "LOG_LEVEL": "INFO",
 }
 
 
@@ -62,10 +60,9 @@ class Rig(StoreAccess):
         self.env = env
         self.log_dir = log_dir
         self.db: asyncpg.Pool = None
-        self.api = ServiceProcess(
-            module="api_service", name="api", env=env, log_dir=log_dir, port_var="API_PORT"
-        )
-        self.renders: dict[str, ServiceProcess] = {}
+        self.services = Services(env=env, log_dir=log_dir)
+        self.api = self.services.api()
+        self.renders = self.services.renders
         self._s3: Any = None  # one S3 client for the module's checks (reconnects after restarts)
         self._exits = contextlib.AsyncExitStack()
         fields: dict[str, Any] = {
@@ -87,13 +84,7 @@ class Rig(StoreAccess):
         rig: Rig | None = None
         try:
             await migrate(stack.endpoints.database_url)
-            env = {
-                **stack.endpoints.as_env(),
-                **FAST_ENV,
-                "RENDER_PLANNER_GROUP_ID": f"faults-planner-{run_id}-{name}",
-                "RENDER_WORKER_GROUP_ID": f"faults-worker-{run_id}-{name}",
-                "PROJECTION_GROUP_ID": f"faults-projection-{run_id}-{name}",
-            }
+            env = service_env(stack.endpoints, group_prefix=f"faults-{run_id}-{name}", extra=FAST_ENV)
             rig = cls(name, stack, env, log_dir)
             rig.db = await create_pool(rig.settings, min_size=1, max_size=4)
             await rig.start(rig.api)
@@ -142,15 +133,7 @@ class Rig(StoreAccess):
     # -- render replicas ------------------------------------------------------------------------
     def render(self, name: str) -> ServiceProcess:
         """The replica called `name` (same RENDER_INSTANCE_ID across restarts, like a pod name)."""
-        if name not in self.renders:
-            self.renders[name] = ServiceProcess(
-                module="render_service",
-                name=name,
-                env={**self.env, "RENDER_INSTANCE_ID": name},
-                log_dir=self.log_dir,
-                port_var="RENDER_HTTP_PORT",
-            )
-        return self.renders[name]
+        return self.services.render(name)
 
     async def ensure_renders(self, *names: str) -> list[ServiceProcess]:
         """Exactly these replicas running (others stopped gracefully); returns them."""
