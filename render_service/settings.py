@@ -16,6 +16,7 @@ class RenderSettings(CommonSettings):
     render_instance_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     render_planner_group_id: str = "label-export-render-planner"
     render_worker_group_id: str = "label-export-render-worker"
+    topic_chunks: str = "label-export.chunks"  # the render service's own task topic
     # Items per chunk: one chunk is one unit of work any replica can take (DESIGN §5).
     render_chunk_size: int = Field(default=20_000, ge=1)
     # Jobs of at most this many items render right in the planner: no fan-out hop (small-job latency).

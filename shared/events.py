@@ -24,7 +24,6 @@ STARTED_V1 = "labels.export.started.v1"
 PROGRESS_V1 = "labels.export.progress.v1"
 COMPLETED_V1 = "labels.export.completed.v1"
 FAILED_V1 = "labels.export.failed.v1"
-CHUNK_V1 = "labels.export.chunk.v1"  # internal: one render task (DESIGN §5)
 # Ours: a client cancelled the job. Published on the requests topic with the job id as key, so it
 # reaches the planner after the request it cancels (same partition, in order).
 CANCEL_REQUESTED_V1 = "labels.export.cancel_requested.v1"
@@ -82,24 +81,15 @@ class CancelRequested(_Data):
     requested_at: dt.datetime
 
 
-class ChunkTask(_Data):
-    """Internal: render items [first_seq, end_seq) of a planned job."""
-
-    job_id: JobId
-    chunk_index: int = Field(ge=0)
-    chunk_count: int = Field(ge=1)
-
-
 DATA_MODELS: dict[str, type[_Data]] = {
     REQUESTED_V1: ExportRequested,
     STARTED_V1: ExportStarted,
     PROGRESS_V1: ExportProgress,
     COMPLETED_V1: ExportCompleted,
     FAILED_V1: ExportFailed,
-    CHUNK_V1: ChunkTask,
     CANCEL_REQUESTED_V1: CancelRequested,
 }
-TYPE_OF: dict[type[_Data], str] = {model: name for name, model in DATA_MODELS.items()}
+TYPE_OF: dict[type[BaseModel], str] = {model: name for name, model in DATA_MODELS.items()}
 
 
 class CloudEvent(BaseModel):
@@ -121,13 +111,17 @@ class InvalidMessage(ValueError):
     """A Kafka message that is not a usable CloudEvent; the reason goes to the DLQ."""
 
 
-def make_event(data: _Data, *, source: str, event_id: str | None = None) -> CloudEvent:
+def make_event(
+    data: BaseModel, *, source: str, event_id: str | None = None, event_type: str | None = None
+) -> CloudEvent:
+    """An envelope for `data`: its type is the contract's name for the model unless given (the
+    render service's own chunk task names its type itself)."""
     job_id = getattr(data, "job_id", None)
     return CloudEvent(
         specversion="1.0",
         id=event_id or str(uuid.uuid4()),
         source=source,
-        type=TYPE_OF[type(data)],
+        type=event_type or TYPE_OF[type(data)],
         subject=job_id,
         time=dt.datetime.now(dt.UTC),
         datacontenttype="application/json",

@@ -35,7 +35,6 @@ class CommonSettings(BaseSettings):
     topic_requested: str = "label-export.requested"
     topic_events: str = "label-export.events"
     topic_dlq: str = "label-export.dlq"
-    topic_chunks: str = "label-export.chunks"
 
     s3_endpoint_url: str | None = None  # None = AWS
     s3_region: str = "us-east-1"

@@ -78,7 +78,7 @@ class Projection:
     async def _on_event(self, record: Record) -> None:
         event = events.decode(record.value)
         data = events.parse_data(event)
-        if isinstance(data, events.ExportRequested | events.ChunkTask):
+        if isinstance(data, events.ExportRequested):
             raise events.InvalidMessage(f"{event.type} does not belong on the events topic")
         async with self._pool.acquire() as conn, conn.transaction():
             outcome = await projection_repo.apply(conn, data)

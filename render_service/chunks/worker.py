@@ -24,6 +24,7 @@ from render_service.artifacts import artifact_plan
 from render_service.assembly.join_parts import assemble_artifact
 from render_service.chunks.part_keys import part_keys, part_prefix
 from render_service.chunks.pipeline import RenderFailure, RenderPipeline
+from render_service.chunks.task import parse_chunk_task
 from render_service.emitter import EventEmitter
 from render_service.metrics import ASSEMBLY_SECONDS, CHUNK_SECONDS, JOBS_FINISHED
 from render_service.outcomes import reemit_outcome
@@ -81,9 +82,7 @@ class ChunkWorker:
 
     async def handle(self, record: Record) -> None:
         event = events.decode(record.value)
-        task = events.parse_data(event)
-        if not isinstance(task, events.ChunkTask):
-            raise events.InvalidMessage(f"unexpected event type {event.type!r} on the chunks topic")
+        task = parse_chunk_task(event)
         await self.run_chunk(task.job_id, task.chunk_index)
 
     async def run_chunk(self, job_id: str, chunk_index: int) -> None:

@@ -21,6 +21,7 @@ from labelkit.field_errors import describe
 from labelkit.ids import is_valid_job_id
 from render_service.adapters import jobs_repo
 from render_service.adapters.object_cleanup import delete_job_objects
+from render_service.chunks.task import ChunkTask, chunk_task_event
 from render_service.chunks.worker import ChunkWorker
 from render_service.emitter import EventEmitter
 from render_service.outcomes import reemit_outcome
@@ -135,8 +136,8 @@ class RequestHandler:
             # chunk makes a worker claim the assembly once that lease has run out.
             pending = [chunk_count - 1]
         for index in pending:
-            task = events.ChunkTask(job_id=job_id, chunk_index=index, chunk_count=chunk_count)
-            event = events.make_event(task, source=self._source, event_id=f"{job_id}:{index}")
+            task = ChunkTask(job_id=job_id, chunk_index=index, chunk_count=chunk_count)
+            event = chunk_task_event(task, source=self._source)
             await producer.send(
                 self._chunks_topic,
                 value=events.encode(event),

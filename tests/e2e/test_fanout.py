@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 
 from devtools.endpoints import StackEndpoints
 from labelkit.sheets.templates import BUILTIN_TEMPLATES
+from render_service.chunks.task import ChunkTask, chunk_task_event
 from shared import events
 from shared.s3 import s3_client
 from shared.settings import CommonSettings
@@ -98,7 +99,7 @@ async def test_multi_chunk_zip_uses_both_replicas(
     producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap_servers)
     await producer.start()
     try:
-        task = events.make_event(events.ChunkTask(job_id=job_id, chunk_index=2, chunk_count=6), source="test")
+        task = chunk_task_event(ChunkTask(job_id=job_id, chunk_index=2, chunk_count=6), source="test")
         await producer.send_and_wait("label-export.chunks", events.encode(task), key=job_id.encode())
     finally:
         await producer.stop()

@@ -20,6 +20,7 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
 from labelkit.ids import new_job_id
+from render_service.chunks.task import CHUNK_V1
 from shared import events
 from tests.faults.allowed_endings import verify_completed
 from tests.faults.catalog import make_catalog
@@ -130,7 +131,7 @@ async def test_poison_messages_on_every_topic(rig: Rig) -> None:
             "chunk-not-json": (CHUNKS, b"\xde\xad", "not JSON"),
             "chunk-unknown-job": (
                 CHUNKS,
-                ce(events.CHUNK_V1, {"job_id": new_job_id(), "chunk_index": 0, "chunk_count": 1}),
+                ce(CHUNK_V1, {"job_id": new_job_id(), "chunk_index": 0, "chunk_count": 1}),
                 "unknown job",
             ),
         }
