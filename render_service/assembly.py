@@ -15,13 +15,14 @@ import asyncio
 import datetime as dt
 import itertools
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from typing import Any
 
 import orjson
 
 from render_service.adapters.artifact_store import S3StreamUpload, read_object
+from render_service.domain.models import Chunk, PlannedJob
 from render_service.parts import PartKeys, part_keys
 from render_service.rendering.deflate_pieces import DeflatedPiece
 from render_service.rendering.entries import MANIFEST_NAME, manifest_header
@@ -36,19 +37,24 @@ async def assemble(
     client: Any,
     *,
     bucket: str,
-    job: Mapping[str, Any],
-    chunks: Sequence[Mapping[str, Any]],
+    job: PlannedJob,
+    chunks: Sequence[Chunk],
     into: S3StreamUpload,
     executor: Executor,
 ) -> None:
-    keys = [part_keys(job["organization_id"], job["job_id"], c["chunk_index"]) for c in chunks]
-    sizes = [int(c["part_size"]) for c in chunks]
-    if job["request"]["export_type"] == "sheet_pdf":
+    keys = [part_keys(job.organization_id, job.job_id, c.chunk_index) for c in chunks]
+    sizes = [int(c.part_size or 0) for c in chunks]  # every chunk is done before assembly
+    if job.spec.export_type == "sheet_pdf":
         await _assemble_pdf(client, bucket=bucket, keys=keys, sizes=sizes, into=into)
     else:
-        timestamp: dt.datetime = job["planned_at"]
         await _assemble_zip(
-            client, bucket=bucket, keys=keys, sizes=sizes, into=into, executor=executor, timestamp=timestamp
+            client,
+            bucket=bucket,
+            keys=keys,
+            sizes=sizes,
+            into=into,
+            executor=executor,
+            timestamp=job.planned_at,
         )
 
 

@@ -11,12 +11,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from shared.events import ExportType, FileFormat, Scope
 from shared.field_errors import FieldError, field_errors
 from shared.gs1 import DEFAULT_DIGITAL_LINK_BASE, normalize_base, normalize_gtin
 from shared.sheets.layout import check_fit
 from shared.sheets.symbol_size import typical_label
 from shared.sheets.templates import DEFAULT_TEMPLATE_NAME, TemplateError, parse_template
+
+# What a request may ask for; the Kafka contract (shared.events) carries these same types.
+Scope = Literal["lots", "serials", "products"]
+ExportType = Literal["qr_codes", "datamatrix", "barcodes_1d", "codes_combined", "sheet_pdf"]
+FileFormat = Literal["svg", "png", "pdf", "eps"]
 
 MAX_FILTER_IDS = 10_000
 # 1 mm modules at 1,270 dpi: beyond any printer; keeps one PNG label to a bounded raster.
