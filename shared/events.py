@@ -150,7 +150,10 @@ class InvalidMessage(ValueError):
 
 
 def make_event(data: _Data, *, source: str, event_id: str | None = None) -> CloudEvent:
-    return _envelope(TYPE_OF[type(data)], data.job_id, data.model_dump(mode="json"), source, event_id)
+    # Without nulls: a request's filters and knobs left out stay out (as `export_requested` writes
+    # them); no other field of the contract is ever null.
+    dumped = data.model_dump(mode="json", exclude_none=True)
+    return _envelope(TYPE_OF[type(data)], data.job_id, dumped, source, event_id)
 
 
 def export_requested(
