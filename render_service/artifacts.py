@@ -24,11 +24,11 @@ def output_filename(*, job_id: str, export_type: str, scope: str, total_items: i
 def artifact_plan(job: PlannedJob) -> ArtifactPlan:
     filename = output_filename(
         job_id=job.job_id,
-        export_type=job.spec.export_type,
-        scope=job.spec.scope,
+        export_type=job.output.export_type,
+        scope=job.output.scope,
         total_items=job.total_items,
     )
-    is_pdf = job.spec.export_type == "sheet_pdf"
+    is_pdf = job.output.export_type == "sheet_pdf"
     return ArtifactPlan(
         # Deterministic (invariant 2): rendering the job again overwrites the same object.
         key=f"{job_prefix(job.organization_id, job.job_id)}{filename}",

@@ -44,7 +44,7 @@ async def assemble(
 ) -> None:
     keys = [part_keys(job.organization_id, job.job_id, c.chunk_index) for c in chunks]
     sizes = [int(c.part_size or 0) for c in chunks]  # every chunk is done before assembly
-    if job.spec.export_type == "sheet_pdf":
+    if job.output.export_type == "sheet_pdf":
         await _assemble_pdf(client, bucket=bucket, keys=keys, sizes=sizes, into=into)
     else:
         await _assemble_zip(

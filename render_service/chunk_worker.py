@@ -104,7 +104,7 @@ class ChunkWorker:
                 started = time.monotonic()
                 size = await self._with_storage_budget(lambda: self._render(job, chunk))
                 items = chunk.item_count
-                CHUNK_SECONDS.labels(job.spec.export_type).observe(time.monotonic() - started)
+                CHUNK_SECONDS.labels(job.output.export_type).observe(time.monotonic() - started)
                 log.info(
                     "chunk rendered by %s: %d items in %.2fs, %d bytes",
                     self._instance_id,

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from render_service.adapters import jobs_repo
-from render_service.domain.models import Chunk, PlannedJob
+from render_service.domain.models import Chunk, Output, PlannedJob
 from render_service.metrics import ITEMS_RENDERED, RENDER_SECONDS_PER_ITEM
 from render_service.rendering.batch import LabelDataError, RenderSpec
 from render_service.rendering.deflate_pieces import DeflatedPiece, deflate_piece, join
@@ -31,7 +31,6 @@ from render_service.rendering.sheet_batch import SheetSpec, render_sheet_rows
 from render_service.rendering.zip_batch import ZipBatch, render_zip_batch
 from render_service.rendering.zip_parts import pack_record_batches
 from render_service.rendering.zipstream import CentralDirectoryWriter, ZipStreamWriter
-from shared.export_request import ExportSpec
 
 
 class RenderFailure(Exception):
@@ -163,11 +162,11 @@ class PdfArchive:
         return None
 
 
-def open_archive(spec: ExportSpec, sink: Sink, timestamp: dt.datetime, *, whole: bool) -> _Archive:
+def open_archive(output: Output, sink: Sink, timestamp: dt.datetime, *, whole: bool) -> _Archive:
     try:
-        if spec.export_type == "sheet_pdf":
-            return PdfArchive(sink, SheetSpec.from_job(spec.asset_config), whole=whole)
-        render_spec = RenderSpec.from_job(spec.export_type, spec.file_format, spec.asset_config)
+        if output.export_type == "sheet_pdf":
+            return PdfArchive(sink, SheetSpec.from_job(output.asset_config), whole=whole)
+        render_spec = RenderSpec.from_job(output.export_type, output.file_format, output.asset_config)
         return ZipArchive(sink, render_spec, timestamp, whole=whole)
     except ValueError as exc:
         raise RenderFailure(str(exc)) from None
@@ -190,14 +189,14 @@ class RenderPipeline:
         whole: bool,
     ) -> PartSidecar | None:
         """Render the chunk into `sink`: the whole artifact, or (`whole=False`) the chunk's part."""
-        archive = open_archive(job.spec, sink, job.planned_at, whole=whole)
+        archive = open_archive(job.output, sink, job.planned_at, whole=whole)
         loop = asyncio.get_running_loop()
         pending: deque[tuple[asyncio.Future[Any], float]] = deque()
         done = 0
         next_index = chunk.first_seq
 
-        items_rendered = ITEMS_RENDERED.labels(job.spec.export_type, job.spec.file_format)
-        seconds_per_item = RENDER_SECONDS_PER_ITEM.labels(job.spec.export_type)
+        items_rendered = ITEMS_RENDERED.labels(job.output.export_type, job.output.file_format)
+        seconds_per_item = RENDER_SECONDS_PER_ITEM.labels(job.output.export_type)
 
         async def drain_one() -> None:
             nonlocal done

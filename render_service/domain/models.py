@@ -7,9 +7,21 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from shared.export_request import ExportSpec
+from shared.export_request import AssetConfig, ExportType, FileFormat, Scope
 
 LIVE = ("rendering", "assembling")  # a job in these states is still being worked on
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """What a job's artifact is made of: its validated spec but the filters. Those served
+    planning only (the snapshot holds their result), and up to 10,000 ids each would cost
+    milliseconds of the event loop to type again at every read of the job."""
+
+    scope: Scope
+    export_type: ExportType
+    file_format: FileFormat
+    asset_config: AssetConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +39,7 @@ class StoredArtifact:
 class PlannedJob:
     job_id: str
     organization_id: uuid.UUID
-    spec: ExportSpec  # the validated request, as planned
+    output: Output
     status: str  # rendering, assembling, completed or failed
     total_items: int
     chunk_count: int
