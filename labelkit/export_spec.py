@@ -17,6 +17,7 @@ from labelkit.sheets.layout import check_fit
 from labelkit.sheets.symbol_size import typical_label
 from labelkit.sheets.templates import DEFAULT_TEMPLATE_NAME, TemplateError, parse_template
 
+# What a request may ask for; the Kafka contract (shared.events) carries these same types.
 Scope = Literal["lots", "serials", "products"]
 ExportType = Literal["qr_codes", "datamatrix", "barcodes_1d", "codes_combined", "sheet_pdf"]
 FileFormat = Literal["svg", "png", "pdf", "eps"]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from render_service.adapters.object_cleanup import job_prefix
+from render_service.domain.models import PlannedJob
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,18 +21,17 @@ def output_filename(*, job_id: str, export_type: str, scope: str, total_items: i
     return f"{export_type}-{scope}-{job_id[:4]}-{total_items}.zip"
 
 
-def artifact_plan(job: Mapping[str, Any]) -> ArtifactPlan:
-    request = job["request"]
+def artifact_plan(job: PlannedJob) -> ArtifactPlan:
     filename = output_filename(
-        job_id=job["job_id"],
-        export_type=request["export_type"],
-        scope=request["scope"],
-        total_items=job["total_items"],
+        job_id=job.job_id,
+        export_type=job.output.export_type,
+        scope=job.output.scope,
+        total_items=job.total_items,
     )
-    is_pdf = request["export_type"] == "sheet_pdf"
+    is_pdf = job.output.export_type == "sheet_pdf"
     return ArtifactPlan(
         # Deterministic (invariant 2): rendering the job again overwrites the same object.
-        key=f"{job_prefix(job['organization_id'], job['job_id'])}{filename}",
+        key=f"{job_prefix(job.organization_id, job.job_id)}{filename}",
         filename=filename,
         content_type="application/pdf" if is_pdf else "application/zip",
     )

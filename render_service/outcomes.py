@@ -3,24 +3,24 @@ terminal event that may have been lost with the crash (at-least-once, invariant 
 
 from __future__ import annotations
 
-import asyncpg
-
+from render_service.domain.models import PlannedJob
 from render_service.emitter import EventEmitter
 from shared import events
 
 
-async def reemit_outcome(emitter: EventEmitter, job: asyncpg.Record) -> None:
-    if job["status"] == "completed":
+async def reemit_outcome(emitter: EventEmitter, job: PlannedJob) -> None:
+    if job.status == "completed":
+        assert job.artifact is not None  # complete_job sets it with the status
         await emitter.emit(
             events.ExportCompleted(
-                job_id=job["job_id"],
-                total_items=job["total_items"],
-                key=job["artifact_key"],
-                output_filename=job["output_filename"],
-                file_size_bytes=job["file_size_bytes"],
-                content_type=job["content_type"],
-                sha256=job["sha256"],
+                job_id=job.job_id,
+                total_items=job.total_items,
+                key=job.artifact.key,
+                output_filename=job.artifact.output_filename,
+                file_size_bytes=job.artifact.file_size_bytes,
+                content_type=job.artifact.content_type,
+                sha256=job.artifact.sha256,
             )
         )
-    elif job["status"] == "failed":
-        await emitter.failed(job["job_id"], job["error"] or "failed")
+    elif job.status == "failed":
+        await emitter.failed(job.job_id, job.error or "failed")

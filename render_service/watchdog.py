@@ -59,22 +59,22 @@ class Watchdog:
                 return  # another replica is on it
             for job in await jobs_repo.overdue_jobs(conn, deadline_seconds=self._deadline):
                 error = f"did not finish within {self._deadline:.0f} s of planning; gave up"
-                if await jobs_repo.fail_job(conn, job_id=job["job_id"], error=error):
-                    log.warning("job overdue: failed it", extra={"job_id": job["job_id"]})
+                if await jobs_repo.fail_job(conn, job_id=job.job_id, error=error):
+                    log.warning("job overdue: failed it", extra={"job_id": job.job_id})
             uncleaned = await jobs_repo.failed_uncleaned(conn)
         for job in uncleaned:
             try:
                 await delete_job_objects(
                     self._s3,
                     bucket=self._bucket,
-                    organization_id=job["organization_id"],
-                    job_id=job["job_id"],
+                    organization_id=job.organization_id,
+                    job_id=job.job_id,
                 )
             except Exception as exc:
                 if not is_transient_s3_error(exc):
                     raise
                 return  # storage still down: next sweep
-            await jobs_repo.mark_cleaned(self._pool, job["job_id"])
-            final = await jobs_repo.get_job(self._pool, job["job_id"])
+            await jobs_repo.mark_cleaned(self._pool, job.job_id)
+            final = await jobs_repo.get_job(self._pool, job.job_id)
             if final is not None:
                 await reemit_outcome(self._emitter, final)

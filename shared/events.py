@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic_core import to_jsonable_python
 
-from labelkit.export_spec import ExportType, FileFormat, Scope
-from labelkit.field_errors import describe
+from labelkit.export_spec import (
+    AssetConfig,
+    ExportSpec,
+    ExportType,
+    FileFormat,
+    Filters,
+    InvalidExportSpec,
+    Scope,
+    coherence_errors,
+)
+from labelkit.field_errors import describe, field_errors
 from labelkit.ids import JOB_ID_ALPHABET
 
 CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
@@ -31,6 +42,8 @@ CANCELLED_ERROR = "cancelled by the client"  # the `error` of a cancelled job
 
 JobId = Annotated[str, StringConstraints(pattern=f"^[{JOB_ID_ALPHABET}]{{22}}$")]
 
+__all__ = ["ExportType", "FileFormat", "Scope"]  # re-exported: the contract's vocabulary
+
 
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -39,14 +52,29 @@ class _Data(BaseModel):
 
 
 class ExportRequested(_Data):
+    """A job's request: who asks, and the export spec, typed (the spec's fields sit at the top
+    level of `data`, next to the job's). Build one with `export_requested`, read one with
+    `parse_request`."""
+
     job_id: JobId
     organization_id: uuid.UUID
     scope: Scope
     export_type: ExportType
     file_format: FileFormat
-    filters: dict[str, Any] = Field(default_factory=dict)
-    asset_config: dict[str, Any] = Field(default_factory=dict)
+    filters: Filters = Field(default_factory=Filters)
+    asset_config: AssetConfig = Field(default_factory=AssetConfig)
     requested_at: dt.datetime
+
+    @property
+    def spec(self) -> ExportSpec:
+        """The spec part, as the model the planner and renderers take (already validated)."""
+        return ExportSpec.model_construct(
+            scope=self.scope,
+            export_type=self.export_type,
+            file_format=self.file_format,
+            filters=self.filters,
+            asset_config=self.asset_config,
+        )
 
 
 class ExportStarted(_Data):
@@ -116,16 +144,46 @@ def make_event(
 ) -> CloudEvent:
     """An envelope for `data`: its type is the contract's name for the model unless given (the
     render service's own chunk task names its type itself)."""
-    job_id = getattr(data, "job_id", None)
+    # Without nulls: a request's filters and knobs left out stay out (as `export_requested` writes
+    # them); no other field of the contract is ever null.
+    dumped = data.model_dump(mode="json", exclude_none=True)
+    job_id = str(getattr(data, "job_id", ""))  # every event of ours is about one job
+    return _envelope(event_type or TYPE_OF[type(data)], job_id, dumped, source, event_id)
+
+
+def export_requested(
+    *,
+    job_id: str,
+    organization_id: uuid.UUID,
+    spec: ExportSpec | Mapping[str, Any],
+    requested_at: dt.datetime,
+    source: str,
+) -> CloudEvent:
+    """The `requested` event, built the one way every publisher of ours builds it: the API's
+    submit (a spec it has just validated) and the stale-job sweep (a stored request).
+
+    A stored request goes out as it was stored, unchecked: even one the planner will refuse must
+    reach it again, so that its job ends `failed` instead of staying open (no lost job).
+    """
+    data = {
+        "job_id": job_id,
+        "organization_id": str(organization_id),
+        **(spec.request_data() if isinstance(spec, ExportSpec) else dict(spec)),
+        "requested_at": to_jsonable_python(requested_at),
+    }
+    return _envelope(REQUESTED_V1, job_id, data, source, None)
+
+
+def _envelope(type_: str, job_id: str, data: dict[str, Any], source: str, event_id: str | None) -> CloudEvent:
     return CloudEvent(
         specversion="1.0",
         id=event_id or str(uuid.uuid4()),
         source=source,
-        type=event_type or TYPE_OF[type(data)],
+        type=type_,
         subject=job_id,
         time=dt.datetime.now(dt.UTC),
         datacontenttype="application/json",
-        data=data.model_dump(mode="json"),
+        data=data,
     )
 
 
@@ -158,3 +216,17 @@ def parse_data(event: CloudEvent) -> _Data:
         return model.model_validate(event.data)
     except ValidationError as exc:
         raise InvalidMessage(f"invalid {event.type} data: {describe(exc)}") from None
+
+
+def parse_request(event: CloudEvent) -> ExportRequested:
+    """Type a `requested` event's data, spec included, in one pass: the only place a request from
+    Kafka is validated. Raise InvalidExportSpec naming every field at fault: types first, then
+    the rules that tie fields together (the same ones an HTTP submit meets)."""
+    try:
+        request = ExportRequested.model_validate(event.data)
+    except ValidationError as exc:
+        raise InvalidExportSpec(field_errors(exc)) from None
+    problems = coherence_errors(request.spec)
+    if problems:
+        raise InvalidExportSpec(problems)
+    return request

@@ -19,7 +19,12 @@ def event_schemas() -> dict[str, dict[str, Any]]:
         schema["title"] = type_name
         props = dict(schema["properties"])
         props["type"] = {"const": type_name, "title": "Type", "type": "string"}
-        props["data"] = model.model_json_schema()
+        data = model.model_json_schema()
+        # Nested models (a request's filters, asset_config) are `$ref: #/$defs/...` from the
+        # schema's root: their definitions go there, not under `data`.
+        if "$defs" in data:
+            schema["$defs"] = data.pop("$defs")
+        props["data"] = data
         schema["properties"] = props
         out[type_name] = schema
     return out

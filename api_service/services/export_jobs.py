@@ -82,14 +82,13 @@ async def submit_export(
             idempotency_key=idempotency_key,
             request_hash=body_hash,
         )
-        data = events.ExportRequested(
+        event = events.export_requested(
             job_id=job_id,
             organization_id=principal.organization_id,
+            spec=spec,
             requested_at=dt.datetime.now(dt.UTC),
-            **request,
+            source=source,
         )
-        await jobs_repo.add_to_outbox(
-            conn, topic=requested_topic, event=events.make_event(data, source=source)
-        )
+        await jobs_repo.add_to_outbox(conn, topic=requested_topic, event=event)
     JOBS_SUBMITTED.labels(spec.export_type).inc()
     return Receipt(job_id=job_id, status="pending", created=True)

@@ -48,18 +48,15 @@ class StaleJobs:
                 return 0
             rows = await jobs_repo.claim_stale(conn, stale_after=self._stale_after, limit=self._batch)
             for row in rows:
-                data = events.ExportRequested(
+                event = events.export_requested(
                     job_id=row["job_id"],
                     organization_id=row["organization_id"],
-                    scope=row["scope"],
-                    export_type=row["export_type"],
-                    file_format=row["file_format"],
-                    filters=row["filters"],
-                    asset_config=row["asset_config"],
+                    spec={
+                        k: row[k] for k in ("scope", "export_type", "file_format", "filters", "asset_config")
+                    },
                     requested_at=row["requested_at"],
+                    source=self._source,
                 )
-                await jobs_repo.add_to_outbox(
-                    conn, topic=self._topic, event=events.make_event(data, source=self._source)
-                )
+                await jobs_repo.add_to_outbox(conn, topic=self._topic, event=event)
                 log.info("re-published a job that stopped moving", extra={"job_id": row["job_id"]})
         return len(rows)

@@ -87,13 +87,14 @@ class RenderSpec:
         cls,
         export_type: str,
         file_format: str,
-        asset_config: Mapping[str, Any] | None = None,
+        asset_config: AssetConfig | Mapping[str, Any] | None = None,
         *,
         digital_link_base: str = DEFAULT_DIGITAL_LINK_BASE,
     ) -> RenderSpec:
         """Validate a job's export type, format and asset_config; raise ValueError naming the key.
 
-        The knobs are validated by the same `AssetConfig` model the API checks submits with;
+        The knobs are validated by the same `AssetConfig` model the API checks submits with (a
+        job's typed spec brings one already validated);
         `digital_link_base` is the service setting used when asset_config has none.
         """
         formats = EXPORT_FORMATS.get(export_type)
@@ -103,11 +104,7 @@ class RenderSpec:
             )
         if file_format not in formats:
             raise ValueError(f"file_format: {file_format!r} does not fit export_type {export_type!r}")
-        try:
-            cfg = AssetConfig.model_validate(dict(asset_config or {}))
-        except ValidationError as exc:
-            first = field_errors(exc)[0]
-            raise ValueError(f"asset_config.{first.field}: {first.message}") from None
+        cfg = typed_asset_config(asset_config)
         return cls(
             export_type=export_type,
             file_format=file_format,
@@ -134,6 +131,17 @@ class RenderedLabel:
     entity_id: str
     files: tuple[RenderedFile, ...]
     manifest_rows: tuple[ManifestRow, ...]
+
+
+def typed_asset_config(raw: AssetConfig | Mapping[str, Any] | None) -> AssetConfig:
+    """The knobs, typed: as given when already an AssetConfig, else validated (ValueError naming the key)."""
+    if isinstance(raw, AssetConfig):
+        return raw
+    try:
+        return AssetConfig.model_validate(dict(raw or {}))
+    except ValidationError as exc:
+        first = field_errors(exc)[0]
+        raise ValueError(f"asset_config.{first.field}: {first.message}") from None
 
 
 def label_data(item: LabelItem, *, today: dt.date | None = None) -> GS1Data:

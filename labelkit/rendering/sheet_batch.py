@@ -9,10 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from labelkit.export_spec import SHEET_MODULE_MM, SHEET_QUIET_ZONE, AssetConfig
-from labelkit.field_errors import field_errors
 from labelkit.gs1 import (
     DEFAULT_DIGITAL_LINK_BASE,
     digital_link_uri,
@@ -20,7 +17,7 @@ from labelkit.gs1 import (
     hri_lines,
     normalize_base,
 )
-from labelkit.rendering.batch import LabelDataError, label_data
+from labelkit.rendering.batch import LabelDataError, label_data, typed_asset_config
 from labelkit.rendering.model import BitMatrix, ItemRow, LabelItem, items_from_rows
 from labelkit.rendering.pdf import PartInfo, SheetStyle, render_sheet_part
 from labelkit.rendering.symbols.datamatrix import encode_datamatrix
@@ -39,15 +36,16 @@ class SheetSpec:
 
     @classmethod
     def from_job(
-        cls, asset_config: Mapping[str, Any] | None, *, digital_link_base: str = DEFAULT_DIGITAL_LINK_BASE
+        cls,
+        asset_config: AssetConfig | Mapping[str, Any] | None,
+        *,
+        digital_link_base: str = DEFAULT_DIGITAL_LINK_BASE,
     ) -> SheetSpec:
-        """Raise ValueError naming the asset_config key at fault."""
+        """Raise ValueError naming the asset_config key at fault (a job's typed spec brings an
+        AssetConfig already validated)."""
+        cfg = typed_asset_config(asset_config)
         try:
-            cfg = AssetConfig.model_validate(dict(asset_config or {}))
             template = parse_template(cfg.sheet_template or DEFAULT_TEMPLATE_NAME)
-        except ValidationError as exc:
-            first = field_errors(exc)[0]
-            raise ValueError(f"asset_config.{first.field}: {first.message}") from None
         except TemplateError as exc:
             field, message = exc.errors[0]
             raise ValueError(f"{field}: {message}") from None

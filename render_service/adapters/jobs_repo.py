@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import cast
 
 import asyncpg
 
-from labelkit.export_spec import ExportSpec
+from labelkit.export_spec import AssetConfig, ExportSpec
 from labelkit.rendering.model import ItemRow
+from render_service.domain.models import Chunk, JobOwner, Output, PlannedJob, StoredArtifact
 from render_service.planning.snapshot import chunk_alignment, chunk_bounds, snapshot_query
 from shared.db.pool import DbConn
 
@@ -18,8 +19,55 @@ async def organization_exists(conn: DbConn, organization_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval("SELECT 1 FROM catalog.organizations WHERE id = $1", organization_id))
 
 
-async def get_job(conn: DbConn, job_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM render.jobs WHERE job_id = $1", job_id)
+# A job's filters are left out: they served planning only (render_service.domain.models.Output).
+_JOB_COLUMNS = """job_id, organization_id, request - 'filters' AS request, status, total_items, chunk_count,
+                  planned_at, error, artifact_key, output_filename, file_size_bytes, content_type, sha256"""
+_CHUNK_COLUMNS = "chunk_index, first_seq, end_seq, status, part_size"
+
+
+def _job(row: asyncpg.Record) -> PlannedJob:
+    request = row["request"]
+    artifact = None
+    if row["artifact_key"] is not None:
+        artifact = StoredArtifact(
+            key=row["artifact_key"],
+            output_filename=row["output_filename"],
+            file_size_bytes=row["file_size_bytes"],
+            content_type=row["content_type"],
+            sha256=row["sha256"],
+        )
+    return PlannedJob(
+        job_id=row["job_id"],
+        organization_id=row["organization_id"],
+        output=Output(
+            scope=request["scope"],
+            export_type=request["export_type"],
+            file_format=request["file_format"],
+            # Stored by plan_job from a validated spec; typed again here, once per read (~3 µs).
+            asset_config=AssetConfig.model_validate(request.get("asset_config") or {}),
+        ),
+        status=row["status"],
+        total_items=row["total_items"],
+        chunk_count=row["chunk_count"],
+        planned_at=row["planned_at"],
+        error=row["error"],
+        artifact=artifact,
+    )
+
+
+def _chunk(row: asyncpg.Record) -> Chunk:
+    return Chunk(
+        chunk_index=row["chunk_index"],
+        first_seq=row["first_seq"],
+        end_seq=row["end_seq"],
+        status=row["status"],
+        part_size=row["part_size"],
+    )
+
+
+async def get_job(conn: DbConn, job_id: str) -> PlannedJob | None:
+    row = await conn.fetchrow(f"SELECT {_JOB_COLUMNS} FROM render.jobs WHERE job_id = $1", job_id)
+    return None if row is None else _job(row)
 
 
 async def job_status(conn: DbConn, job_id: str) -> str | None:
@@ -33,7 +81,6 @@ async def plan_job(
     job_id: str,
     organization_id: uuid.UUID,
     spec: ExportSpec,
-    request: dict[str, Any],
     chunk_size: int,
     spread: int = 1,
 ) -> bool:
@@ -47,7 +94,7 @@ async def plan_job(
                VALUES ($1, $2, $3, 'rendering', 0, 0) ON CONFLICT (job_id) DO NOTHING RETURNING 1""",
             job_id,
             organization_id,
-            request,
+            spec.request_data(),
         )
         if not inserted:
             return False
@@ -84,10 +131,13 @@ async def pending_chunks(conn: DbConn, job_id: str) -> list[int]:
     return [r["chunk_index"] for r in rows]
 
 
-async def get_chunk(conn: DbConn, job_id: str, chunk_index: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT * FROM render.chunks WHERE job_id = $1 AND chunk_index = $2", job_id, chunk_index
+async def get_chunk(conn: DbConn, job_id: str, chunk_index: int) -> Chunk | None:
+    row = await conn.fetchrow(
+        f"SELECT {_CHUNK_COLUMNS} FROM render.chunks WHERE job_id = $1 AND chunk_index = $2",
+        job_id,
+        chunk_index,
     )
+    return None if row is None else _chunk(row)
 
 
 async def done_item_count(conn: DbConn, job_id: str) -> int:
@@ -205,11 +255,11 @@ async def claim_assembly(conn: DbConn, job_id: str, *, lease_seconds: float) -> 
     return bool(claimed)
 
 
-async def chunks_of(conn: DbConn, job_id: str) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        "SELECT * FROM render.chunks WHERE job_id = $1 ORDER BY chunk_index", job_id
+async def chunks_of(conn: DbConn, job_id: str) -> list[Chunk]:
+    rows = await conn.fetch(
+        f"SELECT {_CHUNK_COLUMNS} FROM render.chunks WHERE job_id = $1 ORDER BY chunk_index", job_id
     )
-    return rows
+    return [_chunk(r) for r in rows]
 
 
 async def take_chunk_lease(
@@ -255,15 +305,15 @@ async def renew_chunk_lease(
     return bool(status.endswith(" 1"))
 
 
-async def overdue_jobs(conn: DbConn, *, deadline_seconds: float, limit: int = 100) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT * FROM render.jobs
+async def overdue_jobs(conn: DbConn, *, deadline_seconds: float, limit: int = 100) -> list[JobOwner]:
+    rows = await conn.fetch(
+        """SELECT job_id, organization_id FROM render.jobs
             WHERE status IN ('rendering', 'assembling') AND planned_at < now() - make_interval(secs => $1)
             ORDER BY planned_at LIMIT $2""",
         deadline_seconds,
         limit,
     )
-    return rows
+    return [JobOwner(job_id=r["job_id"], organization_id=r["organization_id"]) for r in rows]
 
 
 async def mark_cleaned(conn: DbConn, job_id: str) -> None:
@@ -272,10 +322,10 @@ async def mark_cleaned(conn: DbConn, job_id: str) -> None:
     await conn.execute("UPDATE render.jobs SET cleaned_at = now() WHERE job_id = $1", job_id)
 
 
-async def failed_uncleaned(conn: DbConn, *, limit: int = 50) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
+async def failed_uncleaned(conn: DbConn, *, limit: int = 50) -> list[JobOwner]:
+    rows = await conn.fetch(
         """SELECT job_id, organization_id FROM render.jobs
             WHERE status = 'failed' AND cleaned_at IS NULL ORDER BY finished_at LIMIT $1""",
         limit,
     )
-    return rows
+    return [JobOwner(job_id=r["job_id"], organization_id=r["organization_id"]) for r in rows]

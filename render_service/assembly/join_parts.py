@@ -15,7 +15,7 @@ import asyncio
 import datetime as dt
 import itertools
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -28,6 +28,7 @@ from labelkit.rendering.zip.part_records import directory_piece
 from labelkit.rendering.zip.writer import CentralDirectoryWriter, ZipStreamWriter
 from render_service.adapters.artifact_store import S3StreamUpload, read_object
 from render_service.chunks.part_keys import PartKeys, part_keys
+from render_service.domain.models import Chunk, PlannedJob
 
 PIECES_AHEAD = 4  # central-directory pieces (a part each, ~1.5 MB) the pool builds while this process streams
 
@@ -36,19 +37,24 @@ async def assemble_artifact(
     client: Any,
     *,
     bucket: str,
-    job: Mapping[str, Any],
-    chunks: Sequence[Mapping[str, Any]],
+    job: PlannedJob,
+    chunks: Sequence[Chunk],
     into: S3StreamUpload,
     executor: Executor,
 ) -> None:
-    keys = [part_keys(job["organization_id"], job["job_id"], c["chunk_index"]) for c in chunks]
-    sizes = [int(c["part_size"]) for c in chunks]
-    if job["request"]["export_type"] == "sheet_pdf":
+    keys = [part_keys(job.organization_id, job.job_id, c.chunk_index) for c in chunks]
+    sizes = [int(c.part_size or 0) for c in chunks]  # every chunk is done before assembly
+    if job.output.export_type == "sheet_pdf":
         await _assemble_pdf(client, bucket=bucket, keys=keys, sizes=sizes, into=into)
     else:
-        timestamp: dt.datetime = job["planned_at"]
         await _assemble_zip(
-            client, bucket=bucket, keys=keys, sizes=sizes, into=into, executor=executor, timestamp=timestamp
+            client,
+            bucket=bucket,
+            keys=keys,
+            sizes=sizes,
+            into=into,
+            executor=executor,
+            timestamp=job.planned_at,
         )
 
 

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -29,6 +29,7 @@ from labelkit.rendering.zip.part_records import pack_record_batches
 from labelkit.rendering.zip.writer import CentralDirectoryWriter, ZipStreamWriter
 from labelkit.rendering.zip_batch import ZipBatch, render_zip_batch
 from render_service.adapters import jobs_repo
+from render_service.domain.models import Chunk, Output, PlannedJob
 from render_service.metrics import ITEMS_RENDERED, RENDER_SECONDS_PER_ITEM
 
 
@@ -161,14 +162,12 @@ class PdfArchive:
         return None
 
 
-def open_archive(request: Mapping[str, Any], sink: Sink, timestamp: dt.datetime, *, whole: bool) -> _Archive:
+def open_archive(output: Output, sink: Sink, timestamp: dt.datetime, *, whole: bool) -> _Archive:
     try:
-        if request["export_type"] == "sheet_pdf":
-            return PdfArchive(sink, SheetSpec.from_job(request.get("asset_config")), whole=whole)
-        spec = RenderSpec.from_job(
-            request["export_type"], request["file_format"], request.get("asset_config")
-        )
-        return ZipArchive(sink, spec, timestamp, whole=whole)
+        if output.export_type == "sheet_pdf":
+            return PdfArchive(sink, SheetSpec.from_job(output.asset_config), whole=whole)
+        render_spec = RenderSpec.from_job(output.export_type, output.file_format, output.asset_config)
+        return ZipArchive(sink, render_spec, timestamp, whole=whole)
     except ValueError as exc:
         raise RenderFailure(str(exc)) from None
 
@@ -183,22 +182,21 @@ class RenderPipeline:
         self,
         conn: asyncpg.Connection,
         *,
-        job: Mapping[str, Any],
-        chunk: Mapping[str, Any],
+        job: PlannedJob,
+        chunk: Chunk,
         sink: Sink,
         on_progress: ProgressCallback,
         whole: bool,
     ) -> PartSidecar | None:
         """Render the chunk into `sink`: the whole artifact, or (`whole=False`) the chunk's part."""
-        archive = open_archive(job["request"], sink, job["planned_at"], whole=whole)
+        archive = open_archive(job.output, sink, job.planned_at, whole=whole)
         loop = asyncio.get_running_loop()
         pending: deque[tuple[asyncio.Future[Any], float]] = deque()
         done = 0
-        next_index = chunk["first_seq"]
+        next_index = chunk.first_seq
 
-        request = job["request"]
-        items_rendered = ITEMS_RENDERED.labels(request["export_type"], request["file_format"])
-        seconds_per_item = RENDER_SECONDS_PER_ITEM.labels(request["export_type"])
+        items_rendered = ITEMS_RENDERED.labels(job.output.export_type, job.output.file_format)
+        seconds_per_item = RENDER_SECONDS_PER_ITEM.labels(job.output.export_type)
 
         async def drain_one() -> None:
             nonlocal done
@@ -217,9 +215,9 @@ class RenderPipeline:
         try:
             async for rows in jobs_repo.iter_items(
                 conn,
-                job["job_id"],
-                chunk["first_seq"],
-                chunk["end_seq"],
+                job.job_id,
+                chunk.first_seq,
+                chunk.end_seq,
                 batch=archive.batch_size(self._batch_size),
             ):
                 pending.append((archive.submit(loop, self._executor, rows, next_index), time.perf_counter()))

@@ -10,7 +10,7 @@ import os
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from render_service.assembly.join_parts import assemble_artifact
 from render_service.chunks.part_keys import part_keys, part_prefix
 from render_service.chunks.pipeline import RenderFailure, RenderPipeline
 from render_service.chunks.task import parse_chunk_task
+from render_service.domain.models import LIVE, Chunk, PlannedJob
 from render_service.emitter import EventEmitter
 from render_service.metrics import ASSEMBLY_SECONDS, CHUNK_SECONDS, JOBS_FINISHED
 from render_service.outcomes import reemit_outcome
@@ -35,7 +36,6 @@ from shared.s3 import content_disposition, is_transient_s3_error
 
 log = logging.getLogger(__name__)
 
-LIVE = ("rendering", "assembling")
 T = TypeVar("T")
 
 
@@ -91,19 +91,19 @@ class ChunkWorker:
         job = await jobs_repo.get_job(self._pool, job_id)
         if job is None:
             raise events.InvalidMessage(f"chunk task for unknown job {job_id}")
-        if job["status"] not in LIVE:
+        if not job.live:
             await reemit_outcome(self._emitter, job)
             return
         chunk = await jobs_repo.get_chunk(self._pool, job_id, chunk_index)
         if chunk is None:
             raise events.InvalidMessage(f"job {job_id} has no chunk {chunk_index}")
-        extra = {"job_id": job_id, "organization_id": str(job["organization_id"]), "chunk": chunk_index}
+        extra = {"job_id": job_id, "organization_id": str(job.organization_id), "chunk": chunk_index}
         try:
-            if chunk["status"] == "pending" and await self._lease(job, chunk_index):
+            if chunk.status == "pending" and await self._lease(job, chunk_index):
                 started = time.monotonic()
                 size = await self._with_storage_budget(lambda: self._render(job, chunk))
-                items = chunk["end_seq"] - chunk["first_seq"]
-                CHUNK_SECONDS.labels(job["request"]["export_type"]).observe(time.monotonic() - started)
+                items = chunk.item_count
+                CHUNK_SECONDS.labels(job.output.export_type).observe(time.monotonic() - started)
                 log.info(
                     "chunk rendered by %s: %d items in %.2fs, %d bytes",
                     self._instance_id,
@@ -112,7 +112,7 @@ class ChunkWorker:
                     size,
                     extra=extra,
                 )
-            if job["chunk_count"] > 1 and await jobs_repo.claim_assembly(
+            if job.chunk_count > 1 and await jobs_repo.claim_assembly(
                 self._pool, job_id, lease_seconds=self._assembly_lease
             ):
                 await self._with_storage_budget(lambda: self._assemble(job))
@@ -121,7 +121,7 @@ class ChunkWorker:
         except JobStopped:
             await self._discard(job)
 
-    async def _lease(self, job: asyncpg.Record, chunk_index: int) -> bool:
+    async def _lease(self, job: PlannedJob, chunk_index: int) -> bool:
         """Take the chunk's lease; True to render it, False when it got done meanwhile.
 
         While another worker's lease is live this waits (that worker renews it as it works); a
@@ -130,15 +130,15 @@ class ChunkWorker:
         while True:
             state, left = await jobs_repo.take_chunk_lease(
                 self._pool,
-                job_id=job["job_id"],
+                job_id=job.job_id,
                 chunk_index=chunk_index,
                 token=self._token,
                 seconds=self._chunk_lease,
             )
             if state != "held":
                 return state == "taken"
-            if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
-                raise JobStopped(job["job_id"])
+            if await jobs_repo.job_status(self._pool, job.job_id) not in LIVE:
+                raise JobStopped(job.job_id)
             await asyncio.sleep(min(max(left, 0.1), 1.0))
 
     async def _with_storage_budget(self, step: Callable[[], Awaitable[T]]) -> T:
@@ -163,11 +163,11 @@ class ChunkWorker:
                 await asyncio.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 10.0)
 
-    async def _render(self, job: asyncpg.Record, chunk: asyncpg.Record) -> int:
+    async def _render(self, job: PlannedJob, chunk: Chunk) -> int:
         """Render into the final artifact (one-chunk job) or the chunk's part; returns its size."""
-        whole = job["chunk_count"] == 1
+        whole = job.chunk_count == 1
         plan = artifact_plan(job)
-        keys = part_keys(job["organization_id"], job["job_id"], chunk["chunk_index"])
+        keys = part_keys(job.organization_id, job.job_id, chunk.chunk_index)
         upload = self._upload(
             plan.key if whole else keys.data,
             plan.content_type if whole else "application/octet-stream",
@@ -178,7 +178,7 @@ class ChunkWorker:
         # counts only once the job completes (jobs_repo.record_print_history).
         history = asyncio.create_task(
             jobs_repo.record_print_history(
-                self._pool, job_id=job["job_id"], first=chunk["first_seq"], end=chunk["end_seq"]
+                self._pool, job_id=job.job_id, first=chunk.first_seq, end=chunk.end_seq
             )
         )
         try:
@@ -200,25 +200,25 @@ class ChunkWorker:
             await self._put(keys.manifest, sidecar.manifest)
         marked = await jobs_repo.mark_chunk_done(
             self._pool,
-            job_id=job["job_id"],
-            chunk_index=chunk["chunk_index"],
+            job_id=job.job_id,
+            chunk_index=chunk.chunk_index,
             part_key=plan.key if whole else keys.data,
             part_size=upload.size,
             rendered_by=self._instance_id,
         )
         # Checked after every write: a cancel that deleted the job's objects before our last
         # write is seen here, and we delete what we wrote (the cancel sets the status first).
-        if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
-            raise JobStopped(job["job_id"])
+        if await jobs_repo.job_status(self._pool, job.job_id) not in LIVE:
+            raise JobStopped(job.job_id)
         if whole:
             await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
         elif marked:
-            done = await jobs_repo.done_item_count(self._pool, job["job_id"])
-            await self._emitter.progress(job["job_id"], done, job["total_items"])
+            done = await jobs_repo.done_item_count(self._pool, job.job_id)
+            await self._emitter.progress(job.job_id, done, job.total_items)
         return upload.size
 
     def _progress_reporter(
-        self, job: Mapping[str, Any], chunk: Mapping[str, Any], pump: Callable[[], Awaitable[None]]
+        self, job: PlannedJob, chunk: Chunk, pump: Callable[[], Awaitable[None]]
     ) -> Callable[[int], Awaitable[None]]:
         """Ships full upload parts; at most every `progress_interval` checks the job is still live
         (a cancel stops rendering within one tick) and reports finished chunks + this one's share."""
@@ -230,28 +230,28 @@ class ChunkWorker:
             if time.monotonic() - last < self._progress_interval:
                 return
             last = time.monotonic()
-            if await jobs_repo.job_status(self._pool, job["job_id"]) not in LIVE:
-                raise JobStopped(job["job_id"])
+            if await jobs_repo.job_status(self._pool, job.job_id) not in LIVE:
+                raise JobStopped(job.job_id)
             await jobs_repo.renew_chunk_lease(
                 self._pool,
-                job_id=job["job_id"],
-                chunk_index=chunk["chunk_index"],
+                job_id=job.job_id,
+                chunk_index=chunk.chunk_index,
                 token=self._token,
                 seconds=self._chunk_lease,
             )
             done_before = (
-                0 if job["chunk_count"] == 1 else await jobs_repo.done_item_count(self._pool, job["job_id"])
+                0 if job.chunk_count == 1 else await jobs_repo.done_item_count(self._pool, job.job_id)
             )
-            await self._emitter.progress(job["job_id"], done_before + done_here, job["total_items"])
+            await self._emitter.progress(job.job_id, done_before + done_here, job.total_items)
 
         return on_progress
 
-    async def _assemble(self, job: asyncpg.Record) -> None:
+    async def _assemble(self, job: PlannedJob) -> None:
         plan = artifact_plan(job)
         upload = self._upload(plan.key, plan.content_type, content_disposition(plan.filename))
         started = time.monotonic()
         try:
-            chunks = await jobs_repo.chunks_of(self._pool, job["job_id"])
+            chunks = await jobs_repo.chunks_of(self._pool, job.job_id)
             await assemble_artifact(
                 self._s3, bucket=self._bucket, job=job, chunks=chunks, into=upload, executor=self._executor
             )
@@ -262,25 +262,25 @@ class ChunkWorker:
         ASSEMBLY_SECONDS.observe(time.monotonic() - started)
         log.info(
             "assembled %d parts in %.2fs, %d bytes",
-            job["chunk_count"],
+            job.chunk_count,
             time.monotonic() - started,
             upload.size,
-            extra={"job_id": job["job_id"]},
+            extra={"job_id": job.job_id},
         )
         await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
         await self._delete_parts(job)
 
-    async def _delete_parts(self, job: asyncpg.Record) -> None:
+    async def _delete_parts(self, job: PlannedJob) -> None:
         await delete_prefix(
-            self._s3, bucket=self._bucket, prefix=part_prefix(job["organization_id"], job["job_id"])
+            self._s3, bucket=self._bucket, prefix=part_prefix(job.organization_id, job.job_id)
         )
 
-    async def _complete(self, job: asyncpg.Record, *, key: str, size: int, sha256: str) -> None:
+    async def _complete(self, job: PlannedJob, *, key: str, size: int, sha256: str) -> None:
         plan = artifact_plan(job)
         async with self._pool.acquire() as conn:
             completed = await jobs_repo.complete_job(
                 conn,
-                job_id=job["job_id"],
+                job_id=job.job_id,
                 artifact_key=key,
                 output_filename=plan.filename,
                 file_size_bytes=size,
@@ -288,9 +288,9 @@ class ChunkWorker:
                 sha256=sha256,
             )
         if not completed:  # cancelled while the last bytes went up
-            raise JobStopped(job["job_id"])
+            raise JobStopped(job.job_id)
         JOBS_FINISHED.labels("completed").inc()
-        final = await jobs_repo.get_job(self._pool, job["job_id"])
+        final = await jobs_repo.get_job(self._pool, job.job_id)
         assert final is not None
         await reemit_outcome(self._emitter, final)
 
@@ -308,14 +308,14 @@ class ChunkWorker:
     async def _put(self, key: str, data: bytes) -> None:
         await self._s3.put_object(Bucket=self._bucket, Key=key, Body=data)
 
-    async def _discard(self, job: asyncpg.Record) -> None:
+    async def _discard(self, job: PlannedJob) -> None:
         """Leave nothing of a stopped job behind, and say again how it ended. If storage is down,
         the watchdog deletes the objects later (the job stays marked not cleaned).
 
         A job can also stop by completing without this worker (its chunk lease ran out and another
         replica finished the chunk): then the artifact stays and only a part this worker wrote late
         goes."""
-        if await jobs_repo.job_status(self._pool, job["job_id"]) == "failed":
+        if await jobs_repo.job_status(self._pool, job.job_id) == "failed":
             await self._delete_objects(job)
         else:
             try:
@@ -323,28 +323,28 @@ class ChunkWorker:
             except Exception as exc:  # a stray part of a completed job is not worth a retry loop
                 if not is_transient_s3_error(exc):
                     raise
-                log.warning("could not delete a late part (%s)", exc, extra={"job_id": job["job_id"]})
-        final = await jobs_repo.get_job(self._pool, job["job_id"])
+                log.warning("could not delete a late part (%s)", exc, extra={"job_id": job.job_id})
+        final = await jobs_repo.get_job(self._pool, job.job_id)
         assert final is not None
         await reemit_outcome(self._emitter, final)
-        log.info("stopped: job is %s", final["status"], extra={"job_id": job["job_id"]})
+        log.info("stopped: job is %s", final.status, extra={"job_id": job.job_id})
 
-    async def _delete_objects(self, job: asyncpg.Record) -> None:
+    async def _delete_objects(self, job: PlannedJob) -> None:
         try:
             await delete_job_objects(
-                self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=job["job_id"]
+                self._s3, bucket=self._bucket, organization_id=job.organization_id, job_id=job.job_id
             )
-            await jobs_repo.mark_cleaned(self._pool, job["job_id"])
+            await jobs_repo.mark_cleaned(self._pool, job.job_id)
         except Exception as exc:
             if not is_transient_s3_error(exc):
                 raise
             log.warning(
                 "could not delete the objects of a stopped job now (%s); the watchdog will",
                 exc,
-                extra={"job_id": job["job_id"]},
+                extra={"job_id": job.job_id},
             )
 
-    async def _fail(self, job: asyncpg.Record, error: str) -> None:
-        if await jobs_repo.fail_job(self._pool, job_id=job["job_id"], error=error):
+    async def _fail(self, job: PlannedJob, error: str) -> None:
+        if await jobs_repo.fail_job(self._pool, job_id=job.job_id, error=error):
             JOBS_FINISHED.labels("failed").inc()
         await self._discard(job)

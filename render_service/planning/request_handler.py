@@ -14,10 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-from pydantic import ValidationError
 
-from labelkit.export_spec import InvalidExportSpec, parse_export_spec
-from labelkit.field_errors import describe
+from labelkit.export_spec import InvalidExportSpec
 from labelkit.ids import is_valid_job_id
 from render_service.adapters import jobs_repo
 from render_service.adapters.object_cleanup import delete_job_objects
@@ -71,19 +69,13 @@ class RequestHandler:
         if not isinstance(job_id, str) or not is_valid_job_id(job_id):
             raise events.InvalidMessage("data.job_id is missing or not a 22-character shortuuid")
         try:
-            request = events.ExportRequested.model_validate(event.data)
-        except ValidationError as exc:
-            await self._refuse(job_id, "invalid request: " + describe(exc))
-            return
-        try:
-            spec = parse_export_spec(
-                request.model_dump(
-                    mode="json", include={"scope", "export_type", "file_format", "filters", "asset_config"}
-                )
-            )
+            request = events.parse_request(event)
         except InvalidExportSpec as exc:
-            await self._refuse(job_id, f"invalid request: {exc}")
+            # The first few problems: a request with 10,000 bad ids must not make a huge event.
+            reasons = "; ".join(f"{e.field}: {e.message}" for e in exc.errors[:5])
+            await self._refuse(job_id, f"invalid request: {reasons}")
             return
+        spec = request.spec
         log_extra = {"job_id": job_id, "organization_id": str(request.organization_id)}
 
         existing = await jobs_repo.get_job(self._pool, job_id)
@@ -97,7 +89,6 @@ class RequestHandler:
                     job_id=job_id,
                     organization_id=request.organization_id,
                     spec=spec,
-                    request=spec.request_data(),
                     chunk_size=self._chunk_size,
                     spread=await self._spread(),
                 )
@@ -105,15 +96,15 @@ class RequestHandler:
                 log.info("planned job", extra=log_extra)
             existing = await jobs_repo.get_job(self._pool, job_id)
             assert existing is not None
-        if existing["status"] in ("completed", "failed"):
+        if existing.status in ("completed", "failed"):
             await reemit_outcome(self._emitter, existing)
             return
-        await self._emitter.started(job_id, existing["total_items"])
-        if existing["chunk_count"] == 1 and existing["total_items"] <= self._inline_max_items:
+        await self._emitter.started(job_id, existing.total_items)
+        if existing.chunk_count == 1 and existing.total_items <= self._inline_max_items:
             # Small jobs skip the fan-out: no second hop through Kafka, no queue behind big chunks.
             await self._chunk_worker.run_chunk(job_id, 0)
         else:
-            await self._hand_out_chunks(job_id, existing["chunk_count"])
+            await self._hand_out_chunks(job_id, existing.chunk_count)
 
     async def _spread(self) -> int:
         """A job's chunk count is a multiple of this: the render replicas sharing the chunks (every
@@ -151,12 +142,12 @@ class RequestHandler:
         """Final at once; a worker rendering the job notices within a progress tick and cleans up."""
         assert isinstance(data, events.CancelRequested)
         job = await jobs_repo.get_job(self._pool, data.job_id)
-        if job is not None and job["organization_id"] != data.organization_id:
+        if job is not None and job.organization_id != data.organization_id:
             raise events.InvalidMessage(f"cancel for job {data.job_id} names another organization")
         if job is not None:
             await jobs_repo.fail_job(self._pool, job_id=data.job_id, error=events.CANCELLED_ERROR)
             await delete_job_objects(
-                self._s3, bucket=self._bucket, organization_id=job["organization_id"], job_id=data.job_id
+                self._s3, bucket=self._bucket, organization_id=job.organization_id, job_id=data.job_id
             )
             job = await jobs_repo.get_job(self._pool, data.job_id)
             assert job is not None
