@@ -40,7 +40,8 @@ def control_char_message(value: str) -> str | None:
     found = _CONTROL.search(value)
     if found is None:
         return None
-    return f"must not contain control characters; found U+{ord(found.group()):04X} at position {found.start() + 1}"
+    code, position = ord(found.group()), found.start() + 1
+    return f"must not contain control characters; found U+{code:04X} at position {position}"
 
 
 def _no_control_chars(value: str) -> str:

@@ -19,8 +19,8 @@ from aiohttp import web
 
 from api_service.http.json_io import dumps
 from labelkit.export_spec import ALLOWED_FORMATS, EXPORTABLE_SCOPES, AssetConfig
-from labelkit.limits import MAX_FILTER_IDS
 from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE
+from labelkit.limits import MAX_FILTER_IDS
 from labelkit.rendering.raster_size import DEFAULT_MODULE_MM, DEFAULT_QUIET_ZONE
 from labelkit.sheets.templates import BUILTIN_TEMPLATES, DEFAULT_TEMPLATE_NAME
 

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 from pydantic import ValidationError
 
-from labelkit.export_spec import InvalidExportSpec, parse_export_spec
+from labelkit.export_spec import parse_export_spec
 from labelkit.field_errors import describe
 from labelkit.ids import is_valid_job_id
 from render_service.adapters import jobs_repo
@@ -30,6 +30,8 @@ from shared.consumer import Record
 from shared.kafka import LazyProducer
 
 log = logging.getLogger(__name__)
+
+MAX_REASON_CHARS = 2_000
 
 
 class RequestHandler:
@@ -81,7 +83,10 @@ class RequestHandler:
                     mode="json", include={"scope", "export_type", "file_format", "filters", "asset_config"}
                 )
             )
-        except InvalidExportSpec as exc:
+        except ValueError as exc:
+            # Poison isolation: whatever the request's own content makes validation raise
+            # (InvalidExportSpec naming fields, or a ValueError of a sizing table) is the request's
+            # fault, so the job ends `failed` saying why; retrying or dead-lettering cannot fix it.
             await self._refuse(job_id, f"invalid request: {exc}")
             return
         log_extra = {"job_id": job_id, "organization_id": str(request.organization_id)}
@@ -166,5 +171,6 @@ class RequestHandler:
         log.info("job cancelled", extra={"job_id": data.job_id, "organization_id": str(data.organization_id)})
 
     async def _refuse(self, job_id: str, reason: str) -> None:
+        reason = reason[:MAX_REASON_CHARS]  # the failed event stays small whatever was sent
         log.info("refused request: %s", reason, extra={"job_id": job_id})
         await self._emitter.failed(job_id, reason)
