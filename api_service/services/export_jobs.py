@@ -17,7 +17,7 @@ from api_service.metrics import JOBS_SUBMITTED
 from labelkit.export_spec import ExportSpec
 from labelkit.field_errors import FieldError
 from labelkit.ids import new_job_id
-from labelkit.limits import MAX_IDEMPOTENCY_KEY
+from labelkit.limits import MAX_IDEMPOTENCY_KEY, control_char_message
 from shared import events
 from shared.kafka import fits_one_message
 
@@ -45,6 +45,16 @@ def request_hash(request: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def check_idempotency_key(key: str) -> None:
+    if not 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
+        raise InvalidRequest(
+            [FieldError("Idempotency-Key", "must be 1 to 255 characters")],
+            "Idempotency-Key must be 1 to 255 characters",
+        )
+    if (refused := control_char_message(key)) is not None:
+        raise InvalidRequest([FieldError("Idempotency-Key", refused)], f"Idempotency-Key {refused}")
+
+
 async def submit_export(
     *,
     pool: asyncpg.Pool,
@@ -56,11 +66,8 @@ async def submit_export(
     idempotency_key: str | None = None,
 ) -> Receipt:
     """Record the job and its requested event in one transaction (invariant 1: no lost job)."""
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
-        raise InvalidRequest(
-            [FieldError("Idempotency-Key", "must be 1 to 255 characters")],
-            "Idempotency-Key must be 1 to 255 characters",
-        )
+    if idempotency_key is not None:
+        check_idempotency_key(idempotency_key)
     request = spec.request_data()
     body_hash = request_hash(request)
     job_id = new_job_id()

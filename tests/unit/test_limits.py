@@ -12,7 +12,8 @@ import pytest
 from pydantic import ValidationError
 
 from api_service.domain.catalog import LotIn, ProductIn
-from api_service.services.export_jobs import largest_field
+from api_service.domain.errors import InvalidRequest
+from api_service.services.export_jobs import check_idempotency_key, largest_field
 from labelkit.export_spec import InvalidExportSpec, parse_export_spec
 from labelkit.field_errors import field_errors
 from labelkit.ids import is_valid_job_id, new_job_id
@@ -124,3 +125,10 @@ def test_the_service_layer_raises_no_http_errors() -> None:
         tree = ast.parse(path.read_text())
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not any(m and m.startswith("api_service.http") for m in imported), path
+
+
+def test_an_idempotency_key_with_a_tab_is_refused() -> None:
+    check_idempotency_key("order-42")
+    with pytest.raises(InvalidRequest) as info:
+        check_idempotency_key("order\t42")
+    assert [e.field for e in info.value.errors] == ["Idempotency-Key"]
