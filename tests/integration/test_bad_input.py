@@ -14,7 +14,7 @@ import asyncpg
 import orjson
 import pytest
 from aiohttp import web
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from api_service.app import create_app
 from api_service.settings import ApiSettings
@@ -178,6 +178,31 @@ async def test_the_same_sheet_request_over_kafka_ends_failed_naming_the_field(
     assert final["status"] == "failed"
     assert "asset_config.module_mm" in final["error"]
     assert status.status == 200
+    assert job_id.encode() not in await dlq_keys(endpoints)  # failed, not dead-lettered
+
+
+async def dlq_keys(endpoints: StackEndpoints) -> set[bytes]:
+    """Every key on the DLQ: each partition read from its start to its end offset (no group, so
+    nothing waits for an assignment and an empty answer cannot be a slow join)."""
+    dlq = AIOKafkaConsumer(bootstrap_servers=endpoints.kafka_bootstrap_servers, enable_auto_commit=False)
+    await dlq.start()
+    keys: set[bytes] = set()
+    try:
+        await dlq.topics()  # loads the metadata partitions_for_topic reads
+        tps = [
+            TopicPartition("label-export.dlq", p) for p in dlq.partitions_for_topic("label-export.dlq") or ()
+        ]
+        assert tps, "the DLQ topic has no partitions"
+        dlq.assign(tps)
+        await dlq.seek_to_beginning(*tps)
+        end = await dlq.end_offsets(tps)
+        async with asyncio.timeout(30):
+            while [tp for tp in tps if await dlq.position(tp) < end[tp]]:
+                for records in (await dlq.getmany(timeout_ms=500)).values():
+                    keys.update(r.key or b"" for r in records)
+    finally:
+        await dlq.stop()
+    return keys
 
 
 async def test_a_symbol_over_64_megapixels_is_refused_at_submit(api: Api) -> None:
