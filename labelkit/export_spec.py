@@ -9,10 +9,12 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from labelkit.field_errors import FieldError, field_errors
 from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE, normalize_base, normalize_gtin
+from labelkit.limits import MAX_DIGITAL_LINK_BASE, MAX_FILTER_IDS, MAX_GTIN_INPUT, MAX_SYMBOL_PIXELS
+from labelkit.rendering.raster_size import RasterKnobs, largest_rasters
 from labelkit.sheets.layout import check_fit
 from labelkit.sheets.symbol_size import typical_label
 from labelkit.sheets.templates import DEFAULT_TEMPLATE_NAME, TemplateError, parse_template
@@ -22,7 +24,6 @@ Scope = Literal["lots", "serials", "products"]
 ExportType = Literal["qr_codes", "datamatrix", "barcodes_1d", "codes_combined", "sheet_pdf"]
 FileFormat = Literal["svg", "png", "pdf", "eps"]
 
-MAX_FILTER_IDS = 10_000
 # 1 mm modules at 1,270 dpi: beyond any printer; keeps one PNG label to a bounded raster.
 MAX_PIXELS_PER_MODULE = 50
 
@@ -42,7 +43,7 @@ def _gtin(value: str) -> str:
 
 
 # Normalized per item, so a 422 names the list position (`filters.gtins.2`).
-Gtin = Annotated[str, AfterValidator(_gtin)]
+Gtin = Annotated[str, StringConstraints(max_length=MAX_GTIN_INPUT), AfterValidator(_gtin)]
 
 
 def _digital_link_base(value: str) -> str:
@@ -90,7 +91,13 @@ class AssetConfig(BaseModel):
     human_readable: bool | None = None
     barcode_type: BarcodeType | None = None
     datamatrix_content: Literal["gs1", "digital_link"] | None = None
-    digital_link_base: Annotated[str, AfterValidator(_digital_link_base)] | None = None
+    # Bounded before it is parsed; normalize_base refuses every control and non-ASCII character.
+    digital_link_base: (
+        Annotated[
+            str, StringConstraints(max_length=MAX_DIGITAL_LINK_BASE), AfterValidator(_digital_link_base)
+        ]
+        | None
+    ) = None
     symbol: Literal["datamatrix", "qr"] | None = None
 
 
@@ -152,21 +159,46 @@ def coherence_errors(spec: ExportSpec) -> list[FieldError]:
     if spec.export_type == "sheet_pdf":
         errors.extend(_sheet_errors(spec.scope, cfg))
     if spec.file_format == "png":
-        module_mm, dpi = cfg.module_mm or 0.5, cfg.dpi or 300  # the largest SPEC defaults
-        pixels = round(module_mm / 25.4 * dpi)
-        if pixels > MAX_PIXELS_PER_MODULE:
-            errors.append(
-                FieldError(
-                    "asset_config.dpi",
-                    f"module_mm {module_mm} at {dpi} dpi is {pixels} pixels per module; "
-                    f"at most {MAX_PIXELS_PER_MODULE} (huge rasters only cost time and memory)",
-                )
-            )
+        errors.extend(_raster_errors(spec))
     if spec.export_type != "sheet_pdf":
         for name in ("sheet_template", "symbol"):
             if getattr(cfg, name) is not None:
                 errors.append(FieldError(f"asset_config.{name}", "only valid with export_type 'sheet_pdf'"))
     return errors
+
+
+def _raster_errors(spec: ExportSpec) -> list[FieldError]:
+    """Pixels per module, then pixels per symbol (the preview's limit), of the largest label."""
+    cfg = spec.asset_config
+    module_mm, dpi = cfg.module_mm or 0.5, cfg.dpi or 300  # the largest SPEC defaults
+    pixels = round(module_mm / 25.4 * dpi)
+    if pixels > MAX_PIXELS_PER_MODULE:
+        return [
+            FieldError(
+                "asset_config.dpi",
+                f"module_mm {module_mm} at {dpi} dpi is {pixels} pixels per module; "
+                f"at most {MAX_PIXELS_PER_MODULE} (huge rasters only cost time and memory)",
+            )
+        ]
+    knobs = RasterKnobs(
+        dpi=dpi,
+        module_mm=cfg.module_mm,
+        quiet_zone_modules=cfg.quiet_zone_modules,
+        barcode_type=cfg.barcode_type or "auto",
+        datamatrix_content=cfg.datamatrix_content or "gs1",
+        digital_link_base=cfg.digital_link_base or DEFAULT_DIGITAL_LINK_BASE,
+    )
+    for size in largest_rasters(export_type=spec.export_type, scope=spec.scope, knobs=knobs):
+        if size.pixels > MAX_SYMBOL_PIXELS:
+            return [
+                FieldError(
+                    "asset_config.dpi",
+                    f"the largest {size.family} symbol would be {size.width_px} × {size.height_px} px, "
+                    f"over the {MAX_SYMBOL_PIXELS // 1_000_000} megapixel limit; "
+                    "lower dpi, module_mm or quiet_zone_modules",
+                )
+            ]
+    return []
 
 
 # SPEC §3 defaults of the two sheet symbols.

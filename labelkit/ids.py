@@ -7,7 +7,8 @@ import re
 import shortuuid
 
 JOB_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_JOB_ID_RE = re.compile(f"^[{JOB_ID_ALPHABET}]{{22}}$")
+# Matched whole with fullmatch: `$` would also match before a trailing newline ("…2A\n").
+_JOB_ID_RE = re.compile(f"[{JOB_ID_ALPHABET}]{{22}}")
 _generator = shortuuid.ShortUUID(alphabet=JOB_ID_ALPHABET)
 
 
@@ -16,4 +17,4 @@ def new_job_id() -> str:
 
 
 def is_valid_job_id(value: str) -> bool:
-    return bool(_JOB_ID_RE.match(value))
+    return _JOB_ID_RE.fullmatch(value) is not None

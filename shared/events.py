@@ -40,6 +40,8 @@ FAILED_V1 = "labels.export.failed.v1"
 CANCEL_REQUESTED_V1 = "labels.export.cancel_requested.v1"
 CANCELLED_ERROR = "cancelled by the client"  # the `error` of a cancelled job
 
+# pydantic matches patterns with the Rust regex engine, whose `$` is the end of the text only (a
+# trailing newline is refused; tests/unit/test_limits.py checks it), as JSON Schema readers expect.
 JobId = Annotated[str, StringConstraints(pattern=f"^[{JOB_ID_ALPHABET}]{{22}}$")]
 
 __all__ = ["ExportType", "FileFormat", "Scope"]  # re-exported: the contract's vocabulary

@@ -23,9 +23,19 @@ def make_producer(settings: CommonSettings, **overrides: Any) -> AIOKafkaProduce
         "acks": "all",
         "linger_ms": 5,
         "request_timeout_ms": 15_000,
+        "max_request_size": settings.kafka_max_message_bytes,
     }
     options.update(overrides)
     return AIOKafkaProducer(**options)
+
+
+#: Room for what the producer adds to an encoded value (key, headers, record batch framing).
+RECORD_OVERHEAD_BYTES = 4_096
+
+
+def fits_one_message(value: bytes, *, max_message_bytes: int) -> bool:
+    """Whether a value (with a job-id key and our headers) stays under the producers' limit."""
+    return len(value) + RECORD_OVERHEAD_BYTES <= max_message_bytes
 
 
 def make_consumer(

@@ -31,6 +31,10 @@ class CommonSettings(BaseSettings):
     # Static group membership (KIP-345): the pod name on Kubernetes, so a restart does not
     # rebalance. Unset locally and in tests.
     kafka_group_instance_id: str | None = None
+    # The producers' largest message (aiokafka max_request_size; its default, and the broker's
+    # usual message.max.bytes). The API refuses at submit a job whose `requested` event would not
+    # fit, so no outbox row can be unpublishable for its size.
+    kafka_max_message_bytes: int = Field(default=1_048_576, ge=65_536)
 
     topic_requested: str = "label-export.requested"
     topic_events: str = "label-export.events"

@@ -13,7 +13,7 @@ import string
 import zlib
 
 _ALPHANUMERICS = string.ascii_letters + string.digits
-_KEY_RE = re.compile(r"^csb_([A-Za-z0-9]{32})_([0-9a-f]{8})$")
+_KEY_RE = re.compile(r"csb_([A-Za-z0-9]{32})_([0-9a-f]{8})")  # fullmatch: no trailing newline
 PREFIX_LEN = 12  # "csb_" + 8 body characters: enough to tell keys apart in listings
 
 
@@ -27,7 +27,7 @@ def generate_api_key() -> str:
 
 
 def is_well_formed(key: str) -> bool:
-    match = _KEY_RE.match(key)
+    match = _KEY_RE.fullmatch(key)
     return bool(match) and _checksum(match.group(1)) == match.group(2)  # type: ignore[union-attr]
 
 

@@ -16,10 +16,10 @@ from pydantic import (
     model_validator,
 )
 
-from labelkit.gs1 import normalize_gtin, validate_ai82
+from labelkit.gs1 import expiry_yymmdd, normalize_gtin, validate_ai82
+from labelkit.limits import MAX_BULK, MAX_GTIN_INPUT, MAX_SERIAL_PREFIX, ProductName
 
-MAX_BULK = 100_000
-MAX_SERIAL_LEN = 20
+MAX_SERIAL_LEN = 20  # AI 21
 
 
 def _ai82(value: str) -> str:
@@ -27,7 +27,7 @@ def _ai82(value: str) -> str:
 
 
 # An AI-82 string validated per item, so an error's path names the index (e.g. `lots.3.lot_number`).
-Ai82 = Annotated[str, AfterValidator(_ai82)]
+Ai82 = Annotated[str, StringConstraints(max_length=MAX_SERIAL_LEN), AfterValidator(_ai82)]
 
 
 class _Body(BaseModel):
@@ -35,8 +35,8 @@ class _Body(BaseModel):
 
 
 class ProductIn(_Body):
-    gtin: str
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    gtin: Annotated[str, StringConstraints(max_length=MAX_GTIN_INPUT)]
+    name: ProductName
 
     @field_validator("gtin")
     @classmethod
@@ -44,9 +44,17 @@ class ProductIn(_Body):
         return normalize_gtin(value)
 
 
+def _gs1_expiry(value: dt.date | None) -> dt.date | None:
+    # Refused here, not at render time: a date outside the GS1 century window (49 years back,
+    # 50 ahead) cannot be written as YYMMDD, and would fail every export of the organization.
+    if value is not None:
+        expiry_yymmdd(value, field="expiry_date")
+    return value
+
+
 class LotIn(_Body):
     lot_number: Ai82
-    expiry_date: dt.date | None = None
+    expiry_date: Annotated[dt.date | None, AfterValidator(_gs1_expiry)] = None
 
 
 class LotsBulkIn(_Body):
@@ -56,7 +64,7 @@ class LotsBulkIn(_Body):
 
 class GenerateSerials(_Body):
     count: int = Field(ge=1, le=MAX_BULK)
-    prefix: str = ""
+    prefix: Annotated[str, StringConstraints(max_length=MAX_SERIAL_PREFIX)] = ""
 
     @field_validator("prefix")
     @classmethod

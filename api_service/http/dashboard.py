@@ -18,9 +18,10 @@ from typing import Any
 from aiohttp import web
 
 from api_service.http.json_io import dumps
-from labelkit.export_spec import ALLOWED_FORMATS, EXPORTABLE_SCOPES, MAX_FILTER_IDS, AssetConfig
+from labelkit.export_spec import ALLOWED_FORMATS, EXPORTABLE_SCOPES, AssetConfig
 from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE
-from labelkit.rendering.batch import DEFAULT_MODULE_MM, DEFAULT_QUIET_ZONE
+from labelkit.limits import MAX_FILTER_IDS
+from labelkit.rendering.raster_size import DEFAULT_MODULE_MM, DEFAULT_QUIET_ZONE
 from labelkit.sheets.templates import BUILTIN_TEMPLATES, DEFAULT_TEMPLATE_NAME
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ import asyncpg
 import orjson
 from aiohttp import web
 
+from api_service.domain.errors import Conflict, DomainError, InvalidRequest, NotFound
 from labelkit.field_errors import FieldError
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,17 @@ def validation_error(errors: Sequence[FieldError], message: str = "request valid
 
 def not_found(what: str = "resource") -> ApiError:
     return ApiError(404, f"{what} not found")
+
+
+def from_domain(err: DomainError) -> ApiError:
+    """The one mapping of the services' refusals to HTTP statuses and envelopes."""
+    if isinstance(err, NotFound):
+        return ApiError(404, err.message)
+    if isinstance(err, Conflict):
+        return ApiError(409, err.message, details=err.details)
+    if isinstance(err, InvalidRequest):
+        return ApiError(422, err.message, details=err.errors)
+    raise TypeError(f"no HTTP mapping for {type(err).__name__}")
 
 
 def error_response(err: ApiError) -> web.Response:
@@ -108,6 +120,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except ApiError as err:
         return error_response(err)
+    except DomainError as err:
+        return error_response(from_domain(err))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -41,6 +41,7 @@ async def submit(request: web.Request) -> web.Response:
         spec=spec,
         requested_topic=settings.topic_requested,
         source=settings.api_source,
+        max_message_bytes=settings.kafka_max_message_bytes,
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
     location = poll_path(receipt.job_id)

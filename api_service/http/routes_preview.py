@@ -26,6 +26,7 @@ from api_service.http.json_io import read_json
 from api_service.state import DB_POOL, PRINCIPAL
 from labelkit.export_spec import AssetConfig, ExportType, FileFormat, InvalidExportSpec, parse_export_spec
 from labelkit.field_errors import FieldError, field_errors
+from labelkit.limits import MAX_SYMBOL_PIXELS
 from labelkit.rendering.batch import LabelDataError, RenderSpec, render_batch
 from labelkit.rendering.formats.png import pixels_per_module
 from labelkit.rendering.model import LabelItem
@@ -47,10 +48,6 @@ RESPONSE_CONTENT = {
     media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES.values()
 }
 
-#: A raster preview larger than this is refused. asset_config allows 10 mm modules at 2400 dpi with
-#: a 100-module quiet zone: a 45-gigapixel PNG that takes ~40 s of CPU. 64 Mpx (8000 × 8000) is far
-#: beyond any real label (a 1-inch label at 2400 dpi is 5.8 Mpx) and renders in well under 100 ms.
-MAX_PREVIEW_PIXELS = 64_000_000
 
 #: Shown when no entity is named: a serial with every AI (01, 17, 10, 21) — the fullest label —
 #: with short, typical values. The GTIN is a GTIN-12 (two leading zeros), so every `barcode_type`
@@ -184,7 +181,7 @@ _RASTER_FAMILIES = {"datamatrix": ("datamatrix",), "qr_codes": ("qr",), "codes_c
 def _check_raster_size(
     item: LabelItem, req: PreviewRequest, config: dict[str, Any], spec: RenderSpec
 ) -> None:
-    """Refuse a PNG over MAX_PREVIEW_PIXELS before drawing it.
+    """Refuse a PNG over MAX_SYMBOL_PIXELS (the submit's limit too) before drawing it.
 
     A probe render at one pixel per module (72 dpi, the smallest module) costs microseconds and
     gives each file's size in modules, quiet zone included, from its PNG header; the real size is
@@ -196,13 +193,13 @@ def _check_raster_size(
         width, height = int.from_bytes(file.data[16:20], "big"), int.from_bytes(file.data[20:24], "big")
         scale = pixels_per_module(spec.module_for(family), spec.dpi)
         pixels = width * height * scale * scale
-        if pixels > MAX_PREVIEW_PIXELS:
+        if pixels > MAX_SYMBOL_PIXELS:
             raise validation_error(
                 [
                     FieldError(
                         "asset_config.dpi",
                         f"a preview of {width * scale} × {height * scale} px is over the "
-                        f"{MAX_PREVIEW_PIXELS // 1_000_000} megapixel limit of previews; "
+                        f"{MAX_SYMBOL_PIXELS // 1_000_000} megapixel limit of previews; "
                         "lower dpi, module_mm or quiet_zone_modules",
                     )
                 ],

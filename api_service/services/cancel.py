@@ -7,9 +7,9 @@ import datetime as dt
 import asyncpg
 
 from api_service.adapters import jobs_repo
+from api_service.domain.errors import Conflict, NotFound
 from api_service.domain.job_status import TERMINAL
 from api_service.domain.principal import Principal
-from api_service.http.errors import ApiError, not_found
 from shared import events
 
 
@@ -21,10 +21,10 @@ async def cancel_export(
             conn, organization_id=principal.organization_id, job_id=job_id
         )
         if status is None:
-            raise not_found("export job")
+            raise NotFound("export job")
         if status in TERMINAL:
-            raise ApiError(
-                409, f"export job is already {status}; only pending or processing jobs can be cancelled"
+            raise Conflict(
+                f"export job is already {status}; only pending or processing jobs can be cancelled"
             )
         await jobs_repo.mark_failed(conn, job_id=job_id, error=events.CANCELLED_ERROR)
         data = events.CancelRequested(

@@ -9,7 +9,7 @@ import asyncpg
 
 from api_service.adapters import catalog_repo
 from api_service.domain.catalog import LotsBulkIn, SerialsBulkIn, duplicates, generated_serials
-from api_service.http.errors import ApiError, not_found
+from api_service.domain.errors import Conflict, InvalidRequest, NotFound
 from labelkit.field_errors import FieldError
 
 
@@ -19,9 +19,9 @@ class BulkResult:
     ids: list[uuid.UUID]
 
 
-def _conflict(what: str, values: list[str]) -> ApiError:
+def _conflict(what: str, values: list[str]) -> Conflict:
     shown = ", ".join(repr(v) for v in values[:20]) + (" …" if len(values) > 20 else "")
-    return ApiError(409, f"duplicate {what}: {shown}", details=[{"field": what, "duplicates": values[:1000]}])
+    return Conflict(f"duplicate {what}: {shown}", details=[{"field": what, "duplicates": values[:1000]}])
 
 
 async def create_lots(*, pool: asyncpg.Pool, organization_id: uuid.UUID, body: LotsBulkIn) -> BulkResult:
@@ -32,7 +32,7 @@ async def create_lots(*, pool: asyncpg.Pool, organization_id: uuid.UUID, body: L
         if not await catalog_repo.product_exists(
             conn, organization_id=organization_id, product_id=body.product_id
         ):
-            raise not_found("product")
+            raise NotFound("product")
         # Serialize bulk creates on one product so the duplicate check below cannot race.
         await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 1))", body.product_id
@@ -59,7 +59,7 @@ async def create_serials(
 ) -> BulkResult:
     async with pool.acquire() as conn, conn.transaction():
         if not await catalog_repo.lot_exists(conn, organization_id=organization_id, lot_id=body.lot_id):
-            raise not_found("lot")
+            raise NotFound("lot")
         await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 2))", body.lot_id)
         if body.generate is not None:
             start = await catalog_repo.count_serials(conn, lot_id=body.lot_id) + 1
@@ -68,7 +68,7 @@ async def create_serials(
                     prefix=body.generate.prefix, start=start, count=body.generate.count
                 )
             except ValueError as exc:
-                raise ApiError(422, str(exc), details=[FieldError("generate.prefix", str(exc))]) from None
+                raise InvalidRequest([FieldError("generate.prefix", str(exc))], str(exc)) from None
         else:
             serials = list(body.serial_numbers or ())
             if dup := duplicates(serials):

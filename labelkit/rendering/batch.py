@@ -32,6 +32,7 @@ from labelkit.rendering.formats.layout import linear_matrix
 from labelkit.rendering.formats.png import encode_png, pixels_per_module
 from labelkit.rendering.formats.svg import linear_svg, matrix_svg
 from labelkit.rendering.model import BitMatrix, LabelItem, RenderedFile
+from labelkit.rendering.raster_size import DEFAULT_MODULE_MM, DEFAULT_QUIET_ZONE
 from labelkit.rendering.symbols.datamatrix import encode_datamatrix
 from labelkit.rendering.symbols.errors import SymbolEncodeError
 from labelkit.rendering.symbols.linear import encode_linear
@@ -43,9 +44,6 @@ EXPORT_FORMATS: Mapping[str, frozenset[str]] = {
     "barcodes_1d": frozenset({"svg", "eps"}),
     "codes_combined": frozenset({"svg", "png"}),
 }
-# SPEC §3 defaults per symbol family, used when asset_config leaves module_mm / quiet zone out.
-DEFAULT_MODULE_MM = {"datamatrix": 0.5, "qr": 0.5, "linear": 0.33}
-DEFAULT_QUIET_ZONE = {"datamatrix": 2, "qr": 4, "linear": 10}
 
 
 class LabelDataError(ValueError):

@@ -40,8 +40,14 @@ _DATAMATRIX = [
     (132, 1304),
     (144, 1558),
 ]
-# QR data codewords at error correction M, versions 1–10 (ISO/IEC 18004 table 7).
-_QR_CODEWORDS_M = [16, 28, 44, 64, 86, 108, 124, 154, 182, 216]
+# QR data codewords at error correction M, versions 1–40 (ISO/IEC 18004 table 7): every version,
+# so any digital_link_base the API accepts sizes to a symbol (and a misfit is a 422, not a 500).
+_QR_CODEWORDS_M = [
+    16, 28, 44, 64, 86, 108, 124, 154, 182, 216,
+    254, 290, 334, 365, 415, 453, 507, 563, 627, 669,
+    714, 782, 860, 914, 1000, 1062, 1128, 1193, 1267, 1373,
+    1455, 1541, 1631, 1725, 1812, 1914, 1992, 2102, 2216, 2334,
+]  # fmt: skip
 _QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
 TYPICAL_LOT = "LOT2611A07"
@@ -86,7 +92,7 @@ def qr_side(data: str) -> int:
     for version, codewords in enumerate(_QR_CODEWORDS_M, start=1):
         if codewords * 8 >= needed:
             return 17 + 4 * version
-    raise ValueError("data too long for the sizes this check knows (QR version 10)")
+    raise ValueError("data too long for any QR Code symbol (version 40)")
 
 
 def typical_label(

@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from labelkit.limits import MAX_TEMPLATE_NAME, control_char_message
+
 MM_PER_INCH = 25.4
 PT_PER_MM = 72.0 / MM_PER_INCH
 
@@ -165,15 +167,24 @@ def parse_template(value: object, field: str = DEFAULT_FIELD) -> SheetTemplate:
 
 def _parse_custom(obj: Mapping[object, object], field: str) -> SheetTemplate:
     errors: list[tuple[str, str]] = []
+    if len(obj) > len(_REQUIRED) + len(_OPTIONAL):
+        raise TemplateError(
+            [(field, f"has {len(obj)} fields; a template has at most {len(_REQUIRED) + len(_OPTIONAL)}")]
+        )
     for key in obj:
         if key not in _REQUIRED and key not in _OPTIONAL:
-            errors.append((f"{field}.{key}", "unknown field"))
+            # A client's key goes into the error path only if it is short, printable text.
+            shown = key if isinstance(key, str) and len(key) <= 64 and not control_char_message(key) else "?"
+            errors.append((f"{field}.{shown}", "unknown field"))
     for key in _REQUIRED:
         if key not in obj:
             errors.append((f"{field}.{key}", "field required"))
     name = obj.get("name", "custom")
-    if not isinstance(name, str) or not 1 <= len(name) <= 64:
-        errors.append((f"{field}.name", "must be a string of 1 to 64 characters"))
+    if not isinstance(name, str) or not 1 <= len(name) <= MAX_TEMPLATE_NAME:
+        errors.append((f"{field}.name", f"must be a string of 1 to {MAX_TEMPLATE_NAME} characters"))
+        name = "custom"
+    elif (refused := control_char_message(name)) is not None:
+        errors.append((f"{field}.name", refused))
         name = "custom"
 
     def count(key: str) -> int:

@@ -29,6 +29,8 @@ from shared.kafka import LazyProducer
 
 log = logging.getLogger(__name__)
 
+MAX_REASON_CHARS = 2_000
+
 
 class RequestHandler:
     def __init__(
@@ -74,6 +76,12 @@ class RequestHandler:
             # The first few problems: a request with 10,000 bad ids must not make a huge event.
             reasons = "; ".join(f"{e.field}: {e.message}" for e in exc.errors[:5])
             await self._refuse(job_id, f"invalid request: {reasons}")
+            return
+        except ValueError as exc:
+            # Poison isolation: whatever else the request's own content makes validation raise (a
+            # ValueError of a sizing table) is the request's fault, so the job ends `failed` saying
+            # why; retrying or dead-lettering cannot fix it.
+            await self._refuse(job_id, f"invalid request: {exc}")
             return
         spec = request.spec
         log_extra = {"job_id": job_id, "organization_id": str(request.organization_id)}
@@ -157,5 +165,6 @@ class RequestHandler:
         log.info("job cancelled", extra={"job_id": data.job_id, "organization_id": str(data.organization_id)})
 
     async def _refuse(self, job_id: str, reason: str) -> None:
+        reason = reason[:MAX_REASON_CHARS]  # the failed event stays small whatever was sent
         log.info("refused request: %s", reason, extra={"job_id": job_id})
         await self._emitter.failed(job_id, reason)

@@ -22,6 +22,9 @@ from tests.support.api import Api, Tenant
 
 FUZZ_EXAMPLES = 25  # per operation and mode: bounded so the suite stays fast
 FUZZ_SEED = 20261129
+HUGE_EXAMPLES = 8  # per operation with a JSON body
+# Beyond every documented maximum, up to 2 MB (the body limit is 16 MB, so the fields are judged).
+HUGE_LENGTHS = (257, 65_537, 1_100_000, 2_000_000)
 
 
 def test_document_is_valid_openapi_31() -> None:
@@ -97,6 +100,74 @@ def _fuzz(base_url: str, api_key: str) -> list[str]:
             except Exception as exc:
                 failures.append(f"{operation.label} [{mode.value}]: {exc}"[:2000])
     return failures
+
+
+def _string_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, str):
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _string_paths(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _string_paths(v, (*path, i))]
+    return []
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: str) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replaced(value[head], rest, new)}
+    return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(value)]
+
+
+def _huge_check(strategy: Any, base_url: str, api_key: str, sent: list[int]) -> Any:
+    """Schema-valid bodies with one string (picked by hypothesis) swapped for a huge one."""
+
+    @given(case=strategy, data=hypothesis.strategies.data())
+    @settings(
+        max_examples=HUGE_EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.generate],
+    )
+    @hypothesis.seed(FUZZ_SEED)
+    def check(case: Any, data: Any) -> None:
+        paths = _string_paths(case.body)
+        if paths:
+            path = data.draw(hypothesis.strategies.sampled_from(paths))
+            length = data.draw(hypothesis.strategies.sampled_from(HUGE_LENGTHS))
+            filler = data.draw(hypothesis.strategies.sampled_from(["a", "\x00", "9", "é"]))
+            case.body = _replaced(case.body, path, "https://example.com/" + filler * length)
+            sent.append(length)
+        response = case.call(base_url=base_url, headers={"X-API-Key": api_key}, timeout=30)
+        assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code}"
+
+    return check
+
+
+def _fuzz_huge(base_url: str, api_key: str, sent: list[int]) -> list[str]:
+    schema = schemathesis.openapi.from_dict(openapi_document())
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation.body is None or not len(operation.body):
+            continue
+        strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+        check = _huge_check(strategy, base_url, api_key, sent)
+        try:
+            check()
+        except Exception as exc:
+            failures.append(f"{operation.label} [huge strings]: {exc}"[:2000])
+    return failures
+
+
+async def test_strings_up_to_2_mb_cause_no_500(api_url: str, tenant: Tenant, catalog: dict[str, Any]) -> None:
+    sent: list[int] = []
+    failures = await asyncio.to_thread(_fuzz_huge, api_url, tenant.api_key, sent)
+    assert not failures, "\n\n".join(failures)
+    assert max(sent) >= 2_000_000 and len(sent) >= 20, sent  # the huge strings were really sent
 
 
 async def test_fuzzing_finds_no_500_and_no_answer_outside_the_document(

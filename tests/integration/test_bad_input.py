@@ -1,0 +1,233 @@
+"""One tenant's bad input is refused where it enters, with the field at fault, and stops nothing:
+every case ends with a normal job of another organization completing and every replica healthy."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import asyncpg
+import orjson
+import pytest
+from aiohttp import web
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from api_service.app import create_app
+from api_service.settings import ApiSettings
+from devtools.endpoints import StackEndpoints
+from devtools.ports import free_port
+from devtools.services import ServiceProcess
+from labelkit.ids import new_job_id
+from tests.support.api import EXPORTS, Api, Tenant
+
+SUBMIT = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
+SHEET_QR = {
+    "scope": "lots",
+    "export_type": "sheet_pdf",
+    "file_format": "pdf",
+    "asset_config": {"symbol": "qr", "digital_link_base": "https://example.com/" + "a" * 183},
+}
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+@pytest.fixture
+async def api(session: aiohttp.ClientSession, api_url: str, tenant: Tenant) -> Api:
+    return Api(session, api_url, tenant)
+
+
+@pytest.fixture
+async def others_still_served(
+    session: aiohttp.ClientSession, api_url: str, other_tenant: Tenant, render_replicas: list[ServiceProcess]
+) -> AsyncIterator[None]:
+    """After the test body: another organization's normal job completes, every replica is healthy."""
+    yield
+    other = Api(session, api_url, other_tenant)
+    product = await other.product("09506000134352")
+    await other.lots(product["id"], [{"lot_number": "OK1", "expiry_date": "2030-01-31"}])
+    receipt = await other.submit(SUBMIT)
+    assert receipt.status == 202, receipt.body
+    status = await other.wait_terminal(receipt.body["job_id"])
+    assert status["status"] == "completed", status
+    assert status["total_items"] == 1
+    for url in [api_url, *(replica.url for replica in render_replicas)]:
+        async with session.get(url + "/healthz") as resp:
+            assert resp.status == 200, (url, await resp.text())
+            assert (await resp.json())["status"] == "ok"
+
+
+def fields(answer: Any) -> list[str]:
+    assert answer.status == 422, (answer.status, answer.body)
+    assert answer.body["error"]["code"] == "VALIDATION_ERROR"
+    return [d["field"] for d in answer.body["error"]["details"]]
+
+
+async def job_count(db: asyncpg.Pool, tenant: Tenant) -> int:
+    count = await db.fetchval(
+        "SELECT count(*) FROM api.export_jobs WHERE organization_id = $1", tenant.organization_id
+    )
+    return int(count)
+
+
+pytestmark = pytest.mark.usefixtures("others_still_served")
+
+
+async def test_a_megabyte_digital_link_base_is_refused_naming_it(
+    api: Api, db: asyncpg.Pool, tenant: Tenant
+) -> None:
+    base = "https://example.com/" + "a" * 1_100_000
+    answer = await api.submit(
+        {**SUBMIT, "export_type": "qr_codes", "asset_config": {"digital_link_base": base}}
+    )
+    assert fields(answer) == ["asset_config.digital_link_base"]
+    assert "256" in answer.body["error"]["details"][0]["message"]
+    assert await job_count(db, tenant) == 0  # nothing reached the outbox
+
+
+async def test_nul_bytes_in_a_product_name_and_a_template_name(api: Api) -> None:
+    answer = await api.post("/products/api/v1/products/", {"gtin": "09506000134352", "name": "Aspirin\x00"})
+    assert fields(answer) == ["name"]
+    assert "U+0000" in answer.body["error"]["details"][0]["message"]
+    template = {
+        "name": "mine\x00",
+        "page_width_mm": 100,
+        "page_height_mm": 100,
+        "columns": 1,
+        "rows": 1,
+        "label_width_mm": 90,
+        "label_height_mm": 90,
+    }
+    answer = await api.submit({**SHEET_QR, "asset_config": {"sheet_template": template}})
+    assert fields(answer) == ["asset_config.sheet_template.name"]
+
+
+@pytest.mark.parametrize("char", ["\n", "\r", "\t", "\x1b", "\x7f", "\x85"])
+async def test_control_characters_in_a_name_are_refused(api: Api, char: str) -> None:
+    answer = await api.post(
+        "/products/api/v1/products/", {"gtin": "09506000134352", "name": f"Aspirin{char}"}
+    )
+    assert fields(answer) == ["name"]
+
+
+async def test_a_2080_expiry_is_refused_at_lot_creation(api: Api) -> None:
+    product = await api.product("09506000134352")
+    answer = await api.post(
+        "/products/api/v1/lots/bulk/",
+        {
+            "product_id": product["id"],
+            "lots": [{"lot_number": "A1"}, {"lot_number": "A2", "expiry_date": "2080-01-01"}],
+        },
+    )
+    assert fields(answer) == ["lots.1.expiry_date"]
+    listed = await api.get(f"/products/api/v1/lots/?product_id={product['id']}")
+    assert listed.body["pagination"]["total_count"] == 0  # all or nothing
+
+
+async def test_a_job_id_with_a_trailing_newline_is_not_looked_up(api: Api) -> None:
+    answer = await api.get(EXPORTS + "7Hq3mZx9TbWcYdKpRfLs2A%0A/")
+    # The contract answers a malformed id with 422 before any query (a 404 would need a lookup).
+    assert answer.status == 422, answer.body
+    assert answer.body["error"]["details"] == [
+        {"field": "job_id", "message": "must be a 22-character shortuuid"}
+    ]
+
+
+async def test_a_sheet_whose_qr_cannot_fit_is_a_422(api: Api) -> None:
+    answer = await api.submit(SHEET_QR)
+    assert fields(answer) == ["asset_config.module_mm"]
+    assert "qr label does not fit" in answer.body["error"]["details"][0]["message"]
+
+
+async def test_the_same_sheet_request_over_kafka_ends_failed_naming_the_field(
+    api: Api, tenant: Tenant, endpoints: StackEndpoints, db: asyncpg.Pool
+) -> None:
+    job_id = new_job_id()
+    data = {
+        **SHEET_QR,
+        "job_id": job_id,
+        "organization_id": str(tenant.organization_id),
+        "requested_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    event = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "erp-connector",
+        "type": "labels.export.requested.v1",
+        "subject": job_id,
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+    producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait("label-export.requested", orjson.dumps(event), key=job_id.encode())
+    finally:
+        await producer.stop()
+    async with asyncio.timeout(30):
+        while (status := await api.get(f"{EXPORTS}{job_id}/")).status == 404:
+            await asyncio.sleep(0.1)
+    final = await api.wait_terminal(job_id)
+    assert final["status"] == "failed"
+    assert "asset_config.module_mm" in final["error"]
+    assert status.status == 200
+    assert job_id.encode() not in await dlq_keys(endpoints)  # failed, not dead-lettered
+
+
+async def dlq_keys(endpoints: StackEndpoints) -> set[bytes]:
+    """Every key on the DLQ: each partition read from its start to its end offset (no group, so
+    nothing waits for an assignment and an empty answer cannot be a slow join)."""
+    dlq = AIOKafkaConsumer(bootstrap_servers=endpoints.kafka_bootstrap_servers, enable_auto_commit=False)
+    await dlq.start()
+    keys: set[bytes] = set()
+    try:
+        await dlq.topics()  # loads the metadata partitions_for_topic reads
+        tps = [
+            TopicPartition("label-export.dlq", p) for p in dlq.partitions_for_topic("label-export.dlq") or ()
+        ]
+        assert tps, "the DLQ topic has no partitions"
+        dlq.assign(tps)
+        await dlq.seek_to_beginning(*tps)
+        end = await dlq.end_offsets(tps)
+        async with asyncio.timeout(30):
+            while [tp for tp in tps if await dlq.position(tp) < end[tp]]:
+                for records in (await dlq.getmany(timeout_ms=500)).values():
+                    keys.update(r.key or b"" for r in records)
+    finally:
+        await dlq.stop()
+    return keys
+
+
+async def test_a_symbol_over_64_megapixels_is_refused_at_submit(api: Api) -> None:
+    config = {"dpi": 2400, "module_mm": 0.5, "quiet_zone_modules": 100}
+    answer = await api.submit({**SUBMIT, "asset_config": config})
+    assert fields(answer) == ["asset_config.dpi"]
+    assert "64 megapixel" in answer.body["error"]["details"][0]["message"]
+
+
+async def test_a_request_too_large_for_one_message_is_refused_naming_the_field(
+    service_env: dict[str, str], tenant: Tenant, session: aiohttp.ClientSession, db: asyncpg.Pool
+) -> None:
+    """The backstop behind the per-field limits: an API whose producers take 64 KiB messages."""
+    env = {k.lower(): v for k, v in service_env.items()}
+    settings = ApiSettings(**{**env, "kafka_max_message_bytes": "65536"}, api_port=free_port())
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", settings.api_port)
+    await site.start()
+    try:
+        small = Api(session, f"http://127.0.0.1:{settings.api_port}", tenant)
+        ids = [str(uuid.uuid4()) for _ in range(3_000)]  # ~117 KB of lot ids
+        answer = await small.submit({**SUBMIT, "filters": {"lot_ids": ids}})
+        assert fields(answer) == ["filters.lot_ids"]
+        assert "65536-byte" in answer.body["error"]["details"][0]["message"]
+    finally:
+        await runner.cleanup()
+    assert await job_count(db, tenant) == 0
