@@ -15,16 +15,10 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic_core import to_jsonable_python
 
-from shared.export_request import (
-    AssetConfig,
-    ExportSpec,
-    ExportType,
-    FileFormat,
-    Filters,
-    InvalidExportSpec,
-    Scope,
-    coherence_errors,
-)
+from shared.export_request import AssetConfig, ExportSpec, Filters, InvalidExportSpec, coherence_errors
+from shared.export_request import ExportType as ExportType  # the contract's vocabulary, re-exported
+from shared.export_request import FileFormat as FileFormat
+from shared.export_request import Scope as Scope
 from shared.field_errors import describe, field_errors
 from shared.ids import JOB_ID_ALPHABET
 
@@ -42,8 +36,6 @@ CANCEL_REQUESTED_V1 = "labels.export.cancel_requested.v1"
 CANCELLED_ERROR = "cancelled by the client"  # the `error` of a cancelled job
 
 JobId = Annotated[str, StringConstraints(pattern=f"^[{JOB_ID_ALPHABET}]{{22}}$")]
-
-__all__ = ["ExportType", "FileFormat", "Scope"]  # re-exported: the contract's vocabulary
 
 
 class _Data(BaseModel):
