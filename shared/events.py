@@ -15,16 +15,10 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic_core import to_jsonable_python
 
-from labelkit.export_spec import (
-    AssetConfig,
-    ExportSpec,
-    ExportType,
-    FileFormat,
-    Filters,
-    InvalidExportSpec,
-    Scope,
-    coherence_errors,
-)
+from labelkit.export_spec import AssetConfig, ExportSpec, Filters, InvalidExportSpec, coherence_errors
+from labelkit.export_spec import ExportType as ExportType  # the contract's vocabulary, re-exported
+from labelkit.export_spec import FileFormat as FileFormat
+from labelkit.export_spec import Scope as Scope
 from labelkit.field_errors import describe, field_errors
 from labelkit.ids import JOB_ID_ALPHABET
 
@@ -43,8 +37,6 @@ CANCELLED_ERROR = "cancelled by the client"  # the `error` of a cancelled job
 # pydantic matches patterns with the Rust regex engine, whose `$` is the end of the text only (a
 # trailing newline is refused; tests/unit/test_limits.py checks it), as JSON Schema readers expect.
 JobId = Annotated[str, StringConstraints(pattern=f"^[{JOB_ID_ALPHABET}]{{22}}$")]
-
-__all__ = ["ExportType", "FileFormat", "Scope"]  # re-exported: the contract's vocabulary
 
 
 class _Data(BaseModel):
