@@ -22,6 +22,10 @@ import orjson
 from aiohttp import web
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 
+from render_service.adapters.chunk_store import PostgresChunkStore
+from render_service.adapters.object_storage import S3ObjectStorage
+from render_service.assembly.join_parts import S3PartJoiner
+from render_service.chunks.pipeline import RenderPipeline
 from render_service.chunks.worker import ChunkWorker
 from render_service.emitter import EventEmitter
 from render_service.planning.group_size import GroupSizeAssignor
@@ -157,16 +161,22 @@ def _chunk_worker(app: web.Application) -> Handler:
 def _make_chunk_worker(app: web.Application) -> ChunkWorker:
     settings = app[SETTINGS]
     return ChunkWorker(
-        pool=app[DB_POOL],
-        s3=app[S3],
-        bucket=settings.s3_bucket,
+        store=PostgresChunkStore(app[DB_POOL]),
+        storage=S3ObjectStorage(
+            app[S3],
+            bucket=settings.s3_bucket,
+            part_bytes=settings.render_upload_part_bytes,
+            server_copy=settings.render_assembly_server_copy,
+        ),
+        renderer=RenderPipeline(
+            pool=app[DB_POOL],
+            executor=app[EXECUTOR],
+            batch_size=settings.render_batch_size,
+            batches_in_flight=settings.render_batches_in_flight,
+        ),
+        joiner=S3PartJoiner(app[S3], bucket=settings.s3_bucket, executor=app[EXECUTOR]),
         emitter=app[EMITTER],
-        executor=app[EXECUTOR],
         instance_id=settings.render_instance_id,
-        batch_size=settings.render_batch_size,
-        batches_in_flight=settings.render_batches_in_flight,
-        part_bytes=settings.render_upload_part_bytes,
-        server_copy=settings.render_assembly_server_copy,
         progress_interval=settings.render_progress_interval_seconds,
         assembly_lease=settings.render_assembly_lease_seconds,
         chunk_lease=settings.render_chunk_lease_seconds,

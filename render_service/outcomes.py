@@ -3,12 +3,12 @@ terminal event that may have been lost with the crash (at-least-once, invariant 
 
 from __future__ import annotations
 
+from render_service.chunks.ports import JobEvents
 from render_service.domain.models import PlannedJob
-from render_service.emitter import EventEmitter
 from shared import events
 
 
-async def reemit_outcome(emitter: EventEmitter, job: PlannedJob) -> None:
+async def reemit_outcome(emitter: JobEvents, job: PlannedJob) -> None:
     if job.status == "completed":
         assert job.artifact is not None  # complete_job sets it with the status
         await emitter.emit(

@@ -17,7 +17,7 @@ import itertools
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -29,6 +29,26 @@ from labelkit.rendering.zip.writer import CentralDirectoryWriter, ZipStreamWrite
 from render_service.adapters.artifact_store import S3StreamUpload, read_object
 from render_service.chunks.part_keys import PartKeys, part_keys
 from render_service.domain.models import Chunk, PlannedJob
+
+if TYPE_CHECKING:
+    from render_service.chunks.ports import Upload
+
+
+class S3PartJoiner:
+    """The chunk worker's `PartJoiner` port: parts in S3 joined into an S3 streaming upload."""
+
+    def __init__(self, client: Any, *, bucket: str, executor: Executor) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._executor = executor
+
+    async def join(self, *, job: PlannedJob, chunks: Sequence[Chunk], into: Upload) -> None:
+        # Parts are copied server-side into the upload: only an S3 upload can take them.
+        assert isinstance(into, S3StreamUpload), "parts in S3 join into an S3 upload"
+        await assemble_artifact(
+            self._client, bucket=self._bucket, job=job, chunks=chunks, into=into, executor=self._executor
+        )
+
 
 PIECES_AHEAD = 4  # central-directory pieces (a part each, ~1.5 MB) the pool builds while this process streams
 

@@ -173,14 +173,18 @@ def open_archive(output: Output, sink: Sink, timestamp: dt.datetime, *, whole: b
 
 
 class RenderPipeline:
-    def __init__(self, *, executor: Executor, batch_size: int, batches_in_flight: int) -> None:
+    """The chunk worker's `ChunkRenderer` port: the snapshot's cursor through the process pool."""
+
+    def __init__(
+        self, *, pool: asyncpg.Pool, executor: Executor, batch_size: int, batches_in_flight: int
+    ) -> None:
+        self._pool = pool
         self._executor = executor
         self._batch_size = batch_size
         self._in_flight = batches_in_flight
 
     async def render(
         self,
-        conn: asyncpg.Connection,
         *,
         job: PlannedJob,
         chunk: Chunk,
@@ -213,19 +217,22 @@ class RenderPipeline:
             await on_progress(done)
 
         try:
-            async for rows in jobs_repo.iter_items(
-                conn,
-                job.job_id,
-                chunk.first_seq,
-                chunk.end_seq,
-                batch=archive.batch_size(self._batch_size),
-            ):
-                pending.append((archive.submit(loop, self._executor, rows, next_index), time.perf_counter()))
-                next_index += len(rows)
-                if len(pending) >= self._in_flight:
+            async with self._pool.acquire() as conn:
+                async for rows in jobs_repo.iter_items(
+                    conn,
+                    job.job_id,
+                    chunk.first_seq,
+                    chunk.end_seq,
+                    batch=archive.batch_size(self._batch_size),
+                ):
+                    pending.append(
+                        (archive.submit(loop, self._executor, rows, next_index), time.perf_counter())
+                    )
+                    next_index += len(rows)
+                    if len(pending) >= self._in_flight:
+                        await drain_one()
+                while pending:
                     await drain_one()
-            while pending:
-                await drain_one()
         finally:
             for future, _ in pending:
                 future.cancel()

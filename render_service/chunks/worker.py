@@ -11,22 +11,23 @@ import random
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import asyncpg
 import orjson
 
-from render_service.adapters import jobs_repo
-from render_service.adapters.artifact_store import S3StreamUpload
-from render_service.adapters.object_cleanup import delete_job_objects, delete_prefix
 from render_service.artifacts import artifact_plan
-from render_service.assembly.join_parts import assemble_artifact
 from render_service.chunks.part_keys import part_keys, part_prefix
-from render_service.chunks.pipeline import RenderFailure, RenderPipeline
+from render_service.chunks.pipeline import RenderFailure
+from render_service.chunks.ports import (
+    ChunkRenderer,
+    ChunkStore,
+    JobEvents,
+    ObjectStorage,
+    PartJoiner,
+    Upload,
+)
 from render_service.chunks.task import parse_chunk_task
 from render_service.domain.models import LIVE, Chunk, PlannedJob
-from render_service.emitter import EventEmitter
 from render_service.metrics import ASSEMBLY_SECONDS, CHUNK_SECONDS, JOBS_FINISHED
 from render_service.outcomes import reemit_outcome
 from shared import events
@@ -47,16 +48,12 @@ class ChunkWorker:
     def __init__(
         self,
         *,
-        pool: asyncpg.Pool,
-        s3: Any,
-        bucket: str,
-        emitter: EventEmitter,
-        executor: Executor,
+        store: ChunkStore,
+        storage: ObjectStorage,
+        renderer: ChunkRenderer,
+        joiner: PartJoiner,
+        emitter: JobEvents,
         instance_id: str,
-        batch_size: int,
-        batches_in_flight: int,
-        part_bytes: int,
-        server_copy: bool,
         progress_interval: float,
         assembly_lease: float,
         chunk_lease: float,
@@ -67,17 +64,12 @@ class ChunkWorker:
         self._storage_budget = storage_budget
         # Unique per process: a restarted replica with the same name must not inherit old leases.
         self._token = f"{instance_id}/{os.getpid()}/{secrets.token_hex(4)}"
-        self._pool = pool
-        self._s3 = s3
-        self._bucket = bucket
+        self._store = store
+        self._storage = storage
+        self._renderer = renderer
+        self._joiner = joiner
         self._emitter = emitter
-        self._executor = executor
-        self._pipeline = RenderPipeline(
-            executor=executor, batch_size=batch_size, batches_in_flight=batches_in_flight
-        )
         self._instance_id = instance_id
-        self._part_bytes = part_bytes
-        self._server_copy = server_copy
         self._progress_interval = progress_interval
 
     async def handle(self, record: Record) -> None:
@@ -88,13 +80,13 @@ class ChunkWorker:
     async def run_chunk(self, job_id: str, chunk_index: int) -> None:
         """Render the chunk unless done, then finish the job if nothing is left (also used inline
         by the planner for small jobs)."""
-        job = await jobs_repo.get_job(self._pool, job_id)
+        job = await self._store.get_job(job_id)
         if job is None:
             raise events.InvalidMessage(f"chunk task for unknown job {job_id}")
         if not job.live:
             await reemit_outcome(self._emitter, job)
             return
-        chunk = await jobs_repo.get_chunk(self._pool, job_id, chunk_index)
+        chunk = await self._store.get_chunk(job_id, chunk_index)
         if chunk is None:
             raise events.InvalidMessage(f"job {job_id} has no chunk {chunk_index}")
         extra = {"job_id": job_id, "organization_id": str(job.organization_id), "chunk": chunk_index}
@@ -112,8 +104,8 @@ class ChunkWorker:
                     size,
                     extra=extra,
                 )
-            if job.chunk_count > 1 and await jobs_repo.claim_assembly(
-                self._pool, job_id, lease_seconds=self._assembly_lease
+            if job.chunk_count > 1 and await self._store.claim_assembly(
+                job_id, lease_seconds=self._assembly_lease
             ):
                 await self._with_storage_budget(lambda: self._assemble(job))
         except RenderFailure as exc:
@@ -128,8 +120,7 @@ class ChunkWorker:
         lease that runs out means its worker died, and this one takes over (self-healing).
         """
         while True:
-            state, left = await jobs_repo.take_chunk_lease(
-                self._pool,
+            state, left = await self._store.take_chunk_lease(
                 job_id=job.job_id,
                 chunk_index=chunk_index,
                 token=self._token,
@@ -137,7 +128,7 @@ class ChunkWorker:
             )
             if state != "held":
                 return state == "taken"
-            if await jobs_repo.job_status(self._pool, job.job_id) not in LIVE:
+            if await self._store.job_status(job.job_id) not in LIVE:
                 raise JobStopped(job.job_id)
             await asyncio.sleep(min(max(left, 0.1), 1.0))
 
@@ -175,17 +166,14 @@ class ChunkWorker:
         )
         on_progress = self._progress_reporter(job, chunk, upload.pump)
         # The chunk's print history is written alongside the rendering, off the critical path; it
-        # counts only once the job completes (jobs_repo.record_print_history).
+        # counts only once the job completes (the store's record_print_history).
         history = asyncio.create_task(
-            jobs_repo.record_print_history(
-                self._pool, job_id=job.job_id, first=chunk.first_seq, end=chunk.end_seq
-            )
+            self._store.record_print_history(job_id=job.job_id, first=chunk.first_seq, end=chunk.end_seq)
         )
         try:
-            async with self._pool.acquire() as conn:
-                sidecar = await self._pipeline.render(
-                    conn, job=job, chunk=chunk, sink=upload, on_progress=on_progress, whole=whole
-                )
+            sidecar = await self._renderer.render(
+                job=job, chunk=chunk, sink=upload, on_progress=on_progress, whole=whole
+            )
             await upload.finish()
             await history
         except BaseException:
@@ -198,8 +186,7 @@ class ChunkWorker:
         elif sidecar is not None:  # a ZIP part (an empty PDF chunk cannot exist: chunks are non-empty)
             await self._put(keys.records, sidecar.records)
             await self._put(keys.manifest, sidecar.manifest)
-        marked = await jobs_repo.mark_chunk_done(
-            self._pool,
+        marked = await self._store.mark_chunk_done(
             job_id=job.job_id,
             chunk_index=chunk.chunk_index,
             part_key=plan.key if whole else keys.data,
@@ -208,12 +195,12 @@ class ChunkWorker:
         )
         # Checked after every write: a cancel that deleted the job's objects before our last
         # write is seen here, and we delete what we wrote (the cancel sets the status first).
-        if await jobs_repo.job_status(self._pool, job.job_id) not in LIVE:
+        if await self._store.job_status(job.job_id) not in LIVE:
             raise JobStopped(job.job_id)
         if whole:
             await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
         elif marked:
-            done = await jobs_repo.done_item_count(self._pool, job.job_id)
+            done = await self._store.done_item_count(job.job_id)
             await self._emitter.progress(job.job_id, done, job.total_items)
         return upload.size
 
@@ -230,18 +217,15 @@ class ChunkWorker:
             if time.monotonic() - last < self._progress_interval:
                 return
             last = time.monotonic()
-            if await jobs_repo.job_status(self._pool, job.job_id) not in LIVE:
+            if await self._store.job_status(job.job_id) not in LIVE:
                 raise JobStopped(job.job_id)
-            await jobs_repo.renew_chunk_lease(
-                self._pool,
+            await self._store.renew_chunk_lease(
                 job_id=job.job_id,
                 chunk_index=chunk.chunk_index,
                 token=self._token,
                 seconds=self._chunk_lease,
             )
-            done_before = (
-                0 if job.chunk_count == 1 else await jobs_repo.done_item_count(self._pool, job.job_id)
-            )
+            done_before = 0 if job.chunk_count == 1 else await self._store.done_item_count(job.job_id)
             await self._emitter.progress(job.job_id, done_before + done_here, job.total_items)
 
         return on_progress
@@ -251,10 +235,8 @@ class ChunkWorker:
         upload = self._upload(plan.key, plan.content_type, content_disposition(plan.filename))
         started = time.monotonic()
         try:
-            chunks = await jobs_repo.chunks_of(self._pool, job.job_id)
-            await assemble_artifact(
-                self._s3, bucket=self._bucket, job=job, chunks=chunks, into=upload, executor=self._executor
-            )
+            chunks = await self._store.chunks_of(job.job_id)
+            await self._joiner.join(job=job, chunks=chunks, into=upload)
             await upload.finish()
         except BaseException:
             await asyncio.shield(upload.abort())
@@ -271,42 +253,30 @@ class ChunkWorker:
         await self._delete_parts(job)
 
     async def _delete_parts(self, job: PlannedJob) -> None:
-        await delete_prefix(
-            self._s3, bucket=self._bucket, prefix=part_prefix(job.organization_id, job.job_id)
-        )
+        await self._storage.delete_prefix(part_prefix(job.organization_id, job.job_id))
 
     async def _complete(self, job: PlannedJob, *, key: str, size: int, sha256: str) -> None:
         plan = artifact_plan(job)
-        async with self._pool.acquire() as conn:
-            completed = await jobs_repo.complete_job(
-                conn,
-                job_id=job.job_id,
-                artifact_key=key,
-                output_filename=plan.filename,
-                file_size_bytes=size,
-                content_type=plan.content_type,
-                sha256=sha256,
-            )
+        completed = await self._store.complete_job(
+            job_id=job.job_id,
+            artifact_key=key,
+            output_filename=plan.filename,
+            file_size_bytes=size,
+            content_type=plan.content_type,
+            sha256=sha256,
+        )
         if not completed:  # cancelled while the last bytes went up
             raise JobStopped(job.job_id)
         JOBS_FINISHED.labels("completed").inc()
-        final = await jobs_repo.get_job(self._pool, job.job_id)
+        final = await self._store.get_job(job.job_id)
         assert final is not None
         await reemit_outcome(self._emitter, final)
 
-    def _upload(self, key: str, content_type: str, disposition: str | None) -> S3StreamUpload:
-        return S3StreamUpload(
-            self._s3,
-            bucket=self._bucket,
-            key=key,
-            part_bytes=self._part_bytes,
-            server_copy=self._server_copy,
-            content_type=content_type,
-            content_disposition=disposition,
-        )
+    def _upload(self, key: str, content_type: str, disposition: str | None) -> Upload:
+        return self._storage.upload(key, content_type=content_type, disposition=disposition)
 
     async def _put(self, key: str, data: bytes) -> None:
-        await self._s3.put_object(Bucket=self._bucket, Key=key, Body=data)
+        await self._storage.put(key, data)
 
     async def _discard(self, job: PlannedJob) -> None:
         """Leave nothing of a stopped job behind, and say again how it ended. If storage is down,
@@ -315,7 +285,7 @@ class ChunkWorker:
         A job can also stop by completing without this worker (its chunk lease ran out and another
         replica finished the chunk): then the artifact stays and only a part this worker wrote late
         goes."""
-        if await jobs_repo.job_status(self._pool, job.job_id) == "failed":
+        if await self._store.job_status(job.job_id) == "failed":
             await self._delete_objects(job)
         else:
             try:
@@ -324,17 +294,15 @@ class ChunkWorker:
                 if not is_transient_s3_error(exc):
                     raise
                 log.warning("could not delete a late part (%s)", exc, extra={"job_id": job.job_id})
-        final = await jobs_repo.get_job(self._pool, job.job_id)
+        final = await self._store.get_job(job.job_id)
         assert final is not None
         await reemit_outcome(self._emitter, final)
         log.info("stopped: job is %s", final.status, extra={"job_id": job.job_id})
 
     async def _delete_objects(self, job: PlannedJob) -> None:
         try:
-            await delete_job_objects(
-                self._s3, bucket=self._bucket, organization_id=job.organization_id, job_id=job.job_id
-            )
-            await jobs_repo.mark_cleaned(self._pool, job.job_id)
+            await self._storage.delete_job_objects(organization_id=job.organization_id, job_id=job.job_id)
+            await self._store.mark_cleaned(job.job_id)
         except Exception as exc:
             if not is_transient_s3_error(exc):
                 raise
@@ -345,6 +313,6 @@ class ChunkWorker:
             )
 
     async def _fail(self, job: PlannedJob, error: str) -> None:
-        if await jobs_repo.fail_job(self._pool, job_id=job.job_id, error=error):
+        if await self._store.fail_job(job_id=job.job_id, error=error):
             JOBS_FINISHED.labels("failed").inc()
         await self._discard(job)

@@ -1,0 +1,275 @@
+"""In-memory fakes of the chunk worker's ports: the same rules as the PostgreSQL and S3 adapters
+(leases with a clock, status transitions only from live states, assembly claimed once), kept in
+dicts so the worker's decisions run in-process in milliseconds. Pure logic, no I/O."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Sequence
+
+from labelkit.export_spec import AssetConfig
+from labelkit.ids import new_job_id
+from render_service.chunks.part_keys import part_keys
+from render_service.chunks.pipeline import PartSidecar, ProgressCallback, RenderFailure
+from render_service.domain.models import LIVE, Chunk, Output, PlannedJob, StoredArtifact
+from shared import events
+
+
+class Clock:
+    """Seconds since the fake world began; tests move it forward by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclasses.dataclass
+class ChunkRow:
+    chunk: Chunk
+    lease_token: str | None = None
+    lease_until: float = 0.0
+    rendered_by: str | None = None
+
+
+class FakeStore:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.jobs: dict[str, PlannedJob] = {}
+        self.chunks: dict[str, list[ChunkRow]] = {}
+        self.assembly_lease_until: dict[str, float] = {}
+        self.print_history: list[tuple[str, int, int]] = []
+        self.cleaned: set[str] = set()
+
+    def plan(self, *, items: int, chunk_size: int, export_type: str = "datamatrix") -> PlannedJob:
+        job_id = new_job_id()
+        count = -(-items // chunk_size)
+        job = PlannedJob(
+            job_id=job_id,
+            organization_id=uuid.uuid4(),
+            output=Output(
+                scope="serials",
+                export_type=export_type,  # type: ignore[arg-type]
+                file_format="png",
+                asset_config=AssetConfig(),
+            ),
+            status="rendering",
+            total_items=items,
+            chunk_count=count,
+            planned_at=dt.datetime(2026, 12, 3, tzinfo=dt.UTC),
+            error=None,
+            artifact=None,
+        )
+        self.jobs[job_id] = job
+        self.chunks[job_id] = [
+            ChunkRow(Chunk(i, i * chunk_size, min(items, (i + 1) * chunk_size), "pending", None))
+            for i in range(count)
+        ]
+        return job
+
+    def _set(self, job_id: str, **changes: object) -> None:
+        self.jobs[job_id] = dataclasses.replace(self.jobs[job_id], **changes)  # type: ignore[arg-type]
+
+    async def get_job(self, job_id: str) -> PlannedJob | None:
+        return self.jobs.get(job_id)
+
+    async def job_status(self, job_id: str) -> str | None:
+        job = self.jobs.get(job_id)
+        return None if job is None else job.status
+
+    async def get_chunk(self, job_id: str, chunk_index: int) -> Chunk | None:
+        rows = self.chunks.get(job_id, [])
+        return rows[chunk_index].chunk if chunk_index < len(rows) else None
+
+    async def chunks_of(self, job_id: str) -> list[Chunk]:
+        return [row.chunk for row in self.chunks[job_id]]
+
+    async def take_chunk_lease(
+        self, *, job_id: str, chunk_index: int, token: str, seconds: float
+    ) -> tuple[str, float]:
+        row = self.chunks[job_id][chunk_index]
+        if row.chunk.status == "done":
+            return "done", 0.0
+        if row.lease_token in (None, token) or row.lease_until < self.clock.now:
+            row.lease_token, row.lease_until = token, self.clock.now + seconds
+            return "taken", 0.0
+        return "held", row.lease_until - self.clock.now
+
+    async def renew_chunk_lease(self, *, job_id: str, chunk_index: int, token: str, seconds: float) -> bool:
+        row = self.chunks[job_id][chunk_index]
+        if row.lease_token != token or row.chunk.status != "pending":
+            return False
+        row.lease_until = self.clock.now + seconds
+        return True
+
+    async def mark_chunk_done(
+        self, *, job_id: str, chunk_index: int, part_key: str, part_size: int, rendered_by: str
+    ) -> bool:
+        row = self.chunks[job_id][chunk_index]
+        if row.chunk.status == "done":
+            return False
+        row.chunk = dataclasses.replace(row.chunk, status="done", part_size=part_size)
+        row.rendered_by = rendered_by
+        return True
+
+    async def done_item_count(self, job_id: str) -> int:
+        return sum(r.chunk.item_count for r in self.chunks[job_id] if r.chunk.status == "done")
+
+    async def record_print_history(self, *, job_id: str, first: int, end: int) -> None:
+        entry = (job_id, first, end)
+        if entry not in self.print_history:  # once, whatever the retries
+            self.print_history.append(entry)
+
+    async def claim_assembly(self, job_id: str, *, lease_seconds: float) -> bool:
+        job = self.jobs[job_id]
+        expired = job.status == "assembling" and self.assembly_lease_until[job_id] < self.clock.now
+        all_done = all(r.chunk.status == "done" for r in self.chunks[job_id])
+        if all_done and (job.status == "rendering" or expired):
+            self._set(job_id, status="assembling")
+            self.assembly_lease_until[job_id] = self.clock.now + lease_seconds
+            return True
+        return False
+
+    async def complete_job(
+        self,
+        *,
+        job_id: str,
+        artifact_key: str,
+        output_filename: str,
+        file_size_bytes: int,
+        content_type: str,
+        sha256: str,
+    ) -> bool:
+        if self.jobs[job_id].status not in LIVE:
+            return False
+        artifact = StoredArtifact(artifact_key, output_filename, file_size_bytes, content_type, sha256)
+        self._set(job_id, status="completed", artifact=artifact)
+        return True
+
+    async def fail_job(self, *, job_id: str, error: str) -> bool:
+        if self.jobs[job_id].status not in LIVE:
+            return False
+        self._set(job_id, status="failed", error=error)
+        return True
+
+    async def mark_cleaned(self, job_id: str) -> None:
+        self.cleaned.add(job_id)
+        self.print_history = [h for h in self.print_history if h[0] != job_id]
+
+    # What other replicas do meanwhile.
+    def complete_elsewhere(self, job_id: str) -> None:
+        for row in self.chunks[job_id]:
+            row.chunk = dataclasses.replace(row.chunk, status="done", part_size=1)
+        artifact = StoredArtifact(f"exports/{job_id}/a.zip", "a.zip", 1, "application/zip", "0" * 64)
+        self._set(job_id, status="completed", artifact=artifact)
+
+    def cancel(self, job_id: str) -> None:
+        self._set(job_id, status="failed", error=events.CANCELLED_ERROR)
+
+
+class FakeUpload:
+    def __init__(self, storage: FakeStorage, key: str) -> None:
+        self._storage = storage
+        self.key = key
+        self.data = bytearray()
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self.data += data
+        return len(data)
+
+    async def pump(self) -> None:
+        return None
+
+    async def finish(self) -> None:
+        self._storage.objects[self.key] = bytes(self.data)
+
+    async def abort(self) -> None:
+        self._storage.aborted.append(self.key)
+
+
+class FakeStorage:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.aborted: list[str] = []
+
+    def upload(self, key: str, *, content_type: str, disposition: str | None) -> FakeUpload:
+        return FakeUpload(self, key)
+
+    async def put(self, key: str, data: bytes) -> None:
+        self.objects[key] = data
+
+    async def delete_prefix(self, prefix: str) -> None:
+        for key in [k for k in self.objects if k.startswith(prefix)]:
+            del self.objects[key]
+
+    async def delete_job_objects(self, *, organization_id: uuid.UUID, job_id: str) -> None:
+        await self.delete_prefix(f"exports/{organization_id}/{job_id}/")
+
+
+class FakeRenderer:
+    """Writes one line per item, reporting progress per item; `before_item` lets a test act
+    mid-render (another replica completing the job, a cancel), `fail_with` a bad label."""
+
+    def __init__(self) -> None:
+        self.rendered: list[tuple[str, int]] = []  # (job_id, chunk_index), in render order
+        self.before_item: dict[tuple[str, int], object] = {}
+        self.fail_with: str | None = None
+
+    async def render(
+        self, *, job: PlannedJob, chunk: Chunk, sink: FakeUpload, on_progress: ProgressCallback, whole: bool
+    ) -> PartSidecar | None:
+        self.rendered.append((job.job_id, chunk.chunk_index))
+        if self.fail_with:
+            raise RenderFailure(self.fail_with)
+        for n, seq in enumerate(range(chunk.first_seq, chunk.end_seq), start=1):
+            action = self.before_item.get((job.job_id, seq))
+            if callable(action):
+                action()
+            sink.write(f"{seq}\n".encode())
+            await on_progress(n)
+        return None if whole else PartSidecar(records=b"r", manifest=b"m")
+
+
+class FakeJoiner:
+    def __init__(self, storage: FakeStorage) -> None:
+        self.storage = storage
+        self.joined: list[str] = []
+
+    async def join(self, *, job: PlannedJob, chunks: Sequence[Chunk], into: FakeUpload) -> None:
+        self.joined.append(job.job_id)
+        for chunk in chunks:  # in chunk order, as the real joiner
+            into.write(
+                self.storage.objects[part_keys(job.organization_id, job.job_id, chunk.chunk_index).data]
+            )
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, tuple[object, ...]]] = []  # (kind, job_id, details)
+
+    async def emit(self, data: events.ExportCompleted) -> None:
+        self.sent.append(("completed", data.job_id, (data.key, data.total_items)))
+
+    async def started(self, job_id: str, total: int) -> None:
+        self.sent.append(("started", job_id, (total,)))
+
+    async def progress(self, job_id: str, processed: int, total: int) -> None:
+        self.sent.append(("progress", job_id, (processed, total)))
+
+    async def failed(self, job_id: str, error: str) -> None:
+        self.sent.append(("failed", job_id, (error,)))
+
+    def of(self, kind: str, job_id: str) -> list[tuple[object, ...]]:
+        return [details for k, j, details in self.sent if k == kind and j == job_id]
