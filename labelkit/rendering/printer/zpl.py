@@ -22,6 +22,7 @@ _NATIVE_MAX_DOTS = 10
 # GS1-128 nominal bar height at X = 0.495 mm is 31.75 mm: about 64 modules; labels are often
 # shorter, so the bars take what the label leaves, down to 15% of the symbol width (GS1 minimum).
 _LINEAR_HEIGHT_MODULES = 64
+_QR_SPARE_MODULES = 8
 
 
 class ZplWriter:
@@ -69,9 +70,17 @@ class ZplWriter:
             width = max(modules * self.dots + 2 * q, self._text_width(["".join(hri_lines(data))]) + q)
             # GS1 minimum bar height: 15% of the symbol width.
             return width, int(0.15 * modules * self.dots) + 2 * self.dots + self._hri_height(1)
-        side = self._matrix(data).width * self.dots + 2 * q
+        if self.setup.symbol == "qr" and self.setup.symbols == "native":
+            side = self._native_qr_side(data) + 2 * q
+        else:
+            side = self._matrix(data).width * self.dots + 2 * q
         lines = hri_lines(data)
         return side + self._text_width(lines), max(side, q + self._hri_height(len(lines)))
+
+    def _native_qr_side(self, data: GS1Data) -> int:
+        # The printer picks its own QR version (often one larger than ours, +4 modules) and
+        # draws ^BQ a few dots below ^FO: room for both so the HRI never overlaps the symbol.
+        return (self._matrix(data).width + _QR_SPARE_MODULES) * self.dots
 
     def check_fit(self, data: GS1Data) -> None:
         """Raise FitError naming the sizes when symbol + HRI does not fit the label."""
@@ -120,7 +129,7 @@ class ZplWriter:
                 out.append(f"^FO{q},{q}" + matrix_graphic(matrix, self.dots) + "^FS")
                 side = matrix.width * self.dots
             elif self.setup.symbol == "qr":
-                side = self._matrix(data).width * self.dots
+                side = self._native_qr_side(data)
                 uri = digital_link_uri(data, self.setup.digital_link_base)
                 # Error correction M, automatic input mode; the URI has no FNC1 (plain QR, ]Q1).
                 out.append(f"^FO{q},{q}^BQN,2,{self.dots}^FDMA,{uri}^FS")

@@ -4,7 +4,8 @@
   set does not contain, so a lot `LOT_1X` stays `_1X` and `_5F` is never a hex escape (we never
   use `^FH` either). `#1` is FNC1: first, and after every variable-length AI that is not last.
 - `^BC` (mode N) reads `>` invocation codes: start code C and FNC1 (`>;>8`), `>8` after a
-  variable-length AI, `>6` to switch to subset B, and a literal `>` is `><`.
+  variable-length AI, `>6` to switch to subset B, and a literal `>` is `>0` (Code 128 value 30;
+  `><` is value 62, which subset B prints as `^`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def gs1_128_field(data: GS1Data) -> str:
                 continue
             out.append(">6")  # to subset B for the rest: simple, and every reader decodes it
             subset_c = False
-        out.append("><" if ch == ">" else ch)
+        out.append(">0" if ch == ">" else ch)
         i += 1
     return "".join(out)
 
