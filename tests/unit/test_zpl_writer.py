@@ -107,3 +107,14 @@ def test_symbol_that_does_not_fit_names_the_sizes() -> None:
         FitError, match=r"needs \d+ x \d+ dots .* the label is 406 x 406 dots \(50.8 x 50.8 mm\)"
     ):
         writer.check_fit(_data("LOT", 1))
+
+
+def test_native_datamatrix_side_matches_the_encoder() -> None:
+    """The native writer sizes ^BX from codeword counts; it must agree with a real encoder."""
+    from labelkit.gs1 import element_string
+    from labelkit.rendering.printer.dm_size import square_side
+    from labelkit.rendering.symbols.datamatrix import encode_datamatrix
+
+    for n, lot in enumerate([*LOTS, "1", "12", "123456789012345678AB", "A1B2C3"]):
+        text = element_string(_data(lot, n * 7919))
+        assert square_side(text) == encode_datamatrix(text, gs1=True).width

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from labelkit.gs1 import GS1Data, digital_link_uri, element_string, hri_lines
 from labelkit.rendering.model import BitMatrix
+from labelkit.rendering.printer.dm_size import square_side
 from labelkit.rendering.printer.language import PrinterLabel, PrinterSetup
 from labelkit.rendering.printer.sizing import FitError, achieved_mm, mm_to_dots, module_dots
 from labelkit.rendering.printer.zpl_fields import DM_ESCAPE, comment_safe, datamatrix_field, gs1_128_field
@@ -115,9 +116,9 @@ class ZplWriter:
         ]
         q = self.quiet
         if self.setup.symbol == "gs1_128":
-            lin = encode_linear("gs1_128", data)
             bar_h = self._bar_height()
             if self.setup.symbols == "graphic":
+                lin = encode_linear("gs1_128", data)
                 out.append(f"^FO{q},0" + graphic_field((lin.modules,), self.dots, row_repeat=bar_h) + "^FS")
             else:
                 out.append(f"^FO{q},0^BY{self.dots}^BCN,{bar_h},N,N,N,N^FD{gs1_128_field(data)}^FS")
@@ -134,7 +135,7 @@ class ZplWriter:
                 # Error correction M, automatic input mode; the URI has no FNC1 (plain QR, ]Q1).
                 out.append(f"^FO{q},{q}^BQN,2,{self.dots}^FDMA,{uri}^FS")
             else:
-                side = self._matrix(data).width * self.dots
+                side = square_side(element_string(data)) * self.dots
                 out.append(f"^FO{q},{q}^BXN,{self.dots},200,,,,{DM_ESCAPE}^FD{datamatrix_field(data)}^FS")
             text_x, text_y = side + 2 * q, q
             lines = hri_lines(data)
