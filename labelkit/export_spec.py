@@ -18,11 +18,12 @@ from labelkit.rendering.raster_size import RasterKnobs, largest_rasters
 from labelkit.sheets.layout import check_fit
 from labelkit.sheets.symbol_size import typical_label
 from labelkit.sheets.templates import DEFAULT_TEMPLATE_NAME, TemplateError, parse_template
+from labelkit.thermal_spec import LabelSize, PrinterDpi, ZplSymbols, thermal_errors
 
 # What a request may ask for; the Kafka contract (shared.events) carries these same types.
 Scope = Literal["lots", "serials", "products"]
-ExportType = Literal["qr_codes", "datamatrix", "barcodes_1d", "codes_combined", "sheet_pdf"]
-FileFormat = Literal["svg", "png", "pdf", "eps"]
+ExportType = Literal["qr_codes", "datamatrix", "barcodes_1d", "codes_combined", "sheet_pdf", "thermal_labels"]
+FileFormat = Literal["svg", "png", "pdf", "eps", "zpl"]
 
 # 1 mm modules at 1,270 dpi: beyond any printer; keeps one PNG label to a bounded raster.
 MAX_PIXELS_PER_MODULE = 50
@@ -34,6 +35,7 @@ ALLOWED_FORMATS: dict[str, frozenset[str]] = {
     "datamatrix": frozenset({"svg", "png"}),
     "barcodes_1d": frozenset({"svg", "eps"}),
     "codes_combined": frozenset({"svg", "png"}),
+    "thermal_labels": frozenset({"zpl"}),
 }
 EXPORTABLE_SCOPES = frozenset({"lots", "serials"})
 
@@ -98,7 +100,11 @@ class AssetConfig(BaseModel):
         ]
         | None
     ) = None
-    symbol: Literal["datamatrix", "qr"] | None = None
+    symbol: Literal["datamatrix", "qr", "gs1_128"] | None = None
+    # thermal_labels only (labelkit.thermal_spec).
+    printer_dpi: PrinterDpi | None = None
+    label_size_mm: LabelSize | None = None
+    zpl_symbols: ZplSymbols | None = None
 
 
 class ExportSpec(_Strict):
@@ -160,10 +166,24 @@ def coherence_errors(spec: ExportSpec) -> list[FieldError]:
         errors.extend(_sheet_errors(spec.scope, cfg))
     if spec.file_format == "png":
         errors.extend(_raster_errors(spec))
-    if spec.export_type != "sheet_pdf":
-        for name in ("sheet_template", "symbol"):
+    if spec.export_type == "thermal_labels":
+        errors.extend(thermal_errors(spec.scope, cfg))
+    elif cfg.symbol == "gs1_128":
+        errors.append(
+            FieldError("asset_config.symbol", "'gs1_128' is only valid with export_type 'thermal_labels'")
+        )
+    if spec.export_type not in ("sheet_pdf", "thermal_labels") and cfg.symbol is not None:
+        errors.append(
+            FieldError("asset_config.symbol", "only valid with export_type 'sheet_pdf' or 'thermal_labels'")
+        )
+    if spec.export_type != "sheet_pdf" and cfg.sheet_template is not None:
+        errors.append(FieldError("asset_config.sheet_template", "only valid with export_type 'sheet_pdf'"))
+    if spec.export_type != "thermal_labels":
+        for name in ("printer_dpi", "label_size_mm", "zpl_symbols"):
             if getattr(cfg, name) is not None:
-                errors.append(FieldError(f"asset_config.{name}", "only valid with export_type 'sheet_pdf'"))
+                errors.append(
+                    FieldError(f"asset_config.{name}", "only valid with export_type 'thermal_labels'")
+                )
     return errors
 
 

@@ -15,9 +15,15 @@ class ArtifactPlan:
     content_type: str
 
 
+# ZPL: Zebra's registered type; spoolers pass it raw and browsers download it.
+CONTENT_TYPES = {"sheet_pdf": "application/pdf", "thermal_labels": "application/vnd.zebra-zpl"}
+
+
 def output_filename(*, job_id: str, export_type: str, scope: str, total_items: int) -> str:
     if export_type == "sheet_pdf":
         return f"sheet-{job_id[:4]}-{total_items}.pdf"
+    if export_type == "thermal_labels":
+        return f"thermal-{job_id[:4]}-{total_items}.zpl"
     return f"{export_type}-{scope}-{job_id[:4]}-{total_items}.zip"
 
 
@@ -28,10 +34,10 @@ def artifact_plan(job: PlannedJob) -> ArtifactPlan:
         scope=job.output.scope,
         total_items=job.total_items,
     )
-    is_pdf = job.output.export_type == "sheet_pdf"
+    content_type = CONTENT_TYPES.get(job.output.export_type, "application/zip")
     return ArtifactPlan(
         # Deterministic (invariant 2): rendering the job again overwrites the same object.
         key=f"{job_prefix(job.organization_id, job.job_id)}{filename}",
         filename=filename,
-        content_type="application/pdf" if is_pdf else "application/zip",
+        content_type=content_type,
     )

@@ -66,6 +66,11 @@ async def assemble_artifact(
     sizes = [int(c.part_size or 0) for c in chunks]  # every chunk is done before assembly
     if job.output.export_type == "sheet_pdf":
         await _assemble_pdf(client, bucket=bucket, keys=keys, sizes=sizes, into=into)
+    elif job.output.export_type == "thermal_labels":
+        # A ZPL document is its blocks concatenated: parts join as they are (server-side copy).
+        for key, size in zip(keys, sizes, strict=True):
+            await into.append_object(key.data, size)
+        await into.pump()
     else:
         await _assemble_zip(
             client,

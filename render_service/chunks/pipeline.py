@@ -23,11 +23,14 @@ from labelkit.rendering.batch import LabelDataError, RenderSpec
 from labelkit.rendering.entries import MANIFEST_NAME, manifest_header
 from labelkit.rendering.model import ItemRow
 from labelkit.rendering.pdf import HEADER, LabelDoesNotFit, PartInfo, write_trailer
+from labelkit.rendering.printer import PrinterSetup
 from labelkit.rendering.sheet_batch import SheetSpec, render_sheet_rows
 from labelkit.rendering.zip.deflate_pieces import DeflatedPiece, deflate_piece, join
 from labelkit.rendering.zip.part_records import pack_record_batches
 from labelkit.rendering.zip.writer import CentralDirectoryWriter, ZipStreamWriter
 from labelkit.rendering.zip_batch import ZipBatch, render_zip_batch
+from labelkit.rendering.zpl_batch import render_zpl_rows
+from labelkit.thermal_spec import printer_setup
 from render_service.adapters import jobs_repo
 from render_service.domain.models import Chunk, Output, PlannedJob
 from render_service.metrics import ITEMS_RENDERED, RENDER_SECONDS_PER_ITEM
@@ -162,10 +165,45 @@ class PdfArchive:
         return None
 
 
+class ZplArchive:
+    """ZPL blocks, one per label: a part is its blocks, and parts join by plain concatenation,
+    so a part needs no sidecar (`finish` returns None whole or not)."""
+
+    def __init__(self, sink: Sink, setup: PrinterSetup) -> None:
+        self._sink = sink
+        self._setup = setup
+        self._count = 0
+
+    def batch_size(self, target: int) -> int:
+        return target
+
+    def submit(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        executor: Executor,
+        rows: Sequence[ItemRow],
+        first_index: int,
+    ) -> asyncio.Future[tuple[bytes, int]]:
+        return loop.run_in_executor(executor, render_zpl_rows, rows, self._setup)
+
+    def add(self, result: tuple[bytes, int]) -> int:
+        data, count = result
+        self._sink.write(data)
+        self._count += count
+        return count
+
+    def finish(self) -> PartSidecar | None:
+        if not self._count:
+            raise RenderFailure("no labels to print: the filters matched no active entity")
+        return None
+
+
 def open_archive(output: Output, sink: Sink, timestamp: dt.datetime, *, whole: bool) -> _Archive:
     try:
         if output.export_type == "sheet_pdf":
             return PdfArchive(sink, SheetSpec.from_job(output.asset_config), whole=whole)
+        if output.export_type == "thermal_labels":
+            return ZplArchive(sink, printer_setup(output.asset_config))
         render_spec = RenderSpec.from_job(output.export_type, output.file_format, output.asset_config)
         return ZipArchive(sink, render_spec, timestamp, whole=whole)
     except ValueError as exc:

@@ -1,0 +1,147 @@
+"""Zebra ZPL II: one `^XA ... ^XZ` block per label, ASCII only, opened by a `^FX` manifest line.
+
+`native` lets the printer encode (`^BX`/`^BQ`/`^BC`, see zpl_fields for the GS1 rules);
+`graphic` sends our own encoder's modules as a `^GF` bitmap, for firmware that encodes GS1 wrong.
+"""
+
+from __future__ import annotations
+
+from labelkit.gs1 import GS1Data, digital_link_uri, element_string, hri_lines
+from labelkit.rendering.model import BitMatrix
+from labelkit.rendering.printer.dm_size import square_side
+from labelkit.rendering.printer.language import PrinterLabel, PrinterSetup
+from labelkit.rendering.printer.sizing import FitError, achieved_mm, mm_to_dots, module_dots
+from labelkit.rendering.printer.zpl_fields import DM_ESCAPE, comment_safe, datamatrix_field, gs1_128_field
+from labelkit.rendering.printer.zpl_graphic import graphic_field, matrix_graphic
+from labelkit.rendering.symbols.datamatrix import encode_datamatrix
+from labelkit.rendering.symbols.linear import encode_linear
+from labelkit.rendering.symbols.qr import encode_qr
+
+CONTENT_TYPE = "application/vnd.zebra-zpl"
+# ^BQ magnification and ^BY module width are 1..10 dots in the printer's firmware.
+_NATIVE_MAX_DOTS = 10
+# GS1-128 nominal bar height at X = 0.495 mm is 31.75 mm: about 64 modules; labels are often
+# shorter, so the bars take what the label leaves, down to 15% of the symbol width (GS1 minimum).
+_LINEAR_HEIGHT_MODULES = 64
+_QR_SPARE_MODULES = 8
+
+
+class ZplWriter:
+    extension = "zpl"
+    content_type = CONTENT_TYPE
+
+    def __init__(self, setup: PrinterSetup) -> None:
+        self.setup = setup
+        self.dots = module_dots(setup.module_mm, setup.dpi)
+        self.x_mm = achieved_mm(self.dots, setup.dpi)
+        self.width = mm_to_dots(setup.label_width_mm, setup.dpi)
+        self.height = mm_to_dots(setup.label_height_mm, setup.dpi)
+        self.quiet = setup.quiet_zone_modules * self.dots
+        # HRI font: about 2 mm tall, in dots.
+        self.font = max(10, mm_to_dots(2.0, setup.dpi))
+        if setup.symbols == "native" and setup.symbol != "datamatrix" and self.dots > _NATIVE_MAX_DOTS:
+            raise FitError(
+                f"module {self.dots} dots at {setup.dpi} dpi exceeds the printer's native "
+                f"{setup.symbol} limit of {_NATIVE_MAX_DOTS} dots; "
+                "use zpl_symbols 'graphic' or a smaller module_mm"
+            )
+
+    # -- layout -------------------------------------------------------------------------
+    def _bar_height(self) -> int:
+        nominal = _LINEAR_HEIGHT_MODULES * self.dots
+        free = self.height - self._hri_height(1) - 2 * self.dots
+        return max(min(nominal, free), 1)
+
+    def _hri_height(self, lines: int) -> int:
+        return lines * self._line_step if self.setup.human_readable else 0
+
+    @property
+    def _line_step(self) -> int:
+        return self.font + self.font // 4
+
+    def _text_width(self, lines: list[str]) -> int:
+        # ^A0 is proportional; 0.6 of the height is a safe upper bound for its glyph width.
+        return int(max(len(line) for line in lines) * self.font * 0.6) if self.setup.human_readable else 0
+
+    def needed_size(self, data: GS1Data) -> tuple[int, int]:
+        """(width, height) in dots of symbol + quiet zone + HRI: 2D text to the right, 1D below."""
+        q = self.quiet
+        if self.setup.symbol == "gs1_128":
+            modules = len(encode_linear("gs1_128", data).modules)
+            width = max(modules * self.dots + 2 * q, self._text_width(["".join(hri_lines(data))]) + q)
+            # GS1 minimum bar height: 15% of the symbol width.
+            return width, int(0.15 * modules * self.dots) + 2 * self.dots + self._hri_height(1)
+        if self.setup.symbol == "qr" and self.setup.symbols == "native":
+            side = self._native_qr_side(data) + 2 * q
+        else:
+            side = self._matrix(data).width * self.dots + 2 * q
+        lines = hri_lines(data)
+        return side + self._text_width(lines), max(side, q + self._hri_height(len(lines)))
+
+    def _native_qr_side(self, data: GS1Data) -> int:
+        # The printer picks its own QR version (often one larger than ours, +4 modules) and
+        # draws ^BQ a few dots below ^FO: room for both so the HRI never overlaps the symbol.
+        return (self._matrix(data).width + _QR_SPARE_MODULES) * self.dots
+
+    def check_fit(self, data: GS1Data) -> None:
+        """Raise FitError naming the sizes when symbol + HRI does not fit the label."""
+        w, need_h = self.needed_size(data)
+        if w > self.width or need_h > self.height:
+            raise FitError(
+                f"the {self.setup.symbol} symbol needs {w} x {need_h} dots "
+                f"({w * 25.4 / self.setup.dpi:.1f} x {need_h * 25.4 / self.setup.dpi:.1f} mm) at "
+                f"{self.setup.dpi} dpi with X = {self.x_mm} mm; "
+                f"the label is {self.width} x {self.height} dots "
+                f"({self.setup.label_width_mm} x {self.setup.label_height_mm} mm)"
+            )
+
+    def _matrix(self, data: GS1Data) -> BitMatrix:
+        if self.setup.symbol == "qr":
+            return encode_qr(digital_link_uri(data, self.setup.digital_link_base))
+        return encode_datamatrix(element_string(data), gs1=True)
+
+    # -- one label ------------------------------------------------------------------------
+    def block(self, label: PrinterLabel) -> str:
+        data = label.data
+        encoded = (
+            digital_link_uri(data, self.setup.digital_link_base)
+            if self.setup.symbol == "qr"
+            else "".join(hri_lines(data))
+        )
+        out = [
+            "^XA",
+            f"^FXentity={comment_safe(label.entity_id)} data={comment_safe(encoded)} "
+            f"x_mm={self.x_mm} dots={self.dots} dpi={self.setup.dpi}",
+            f"^PW{self.width}^LL{self.height}^LH0,0",
+        ]
+        q = self.quiet
+        if self.setup.symbol == "gs1_128":
+            bar_h = self._bar_height()
+            if self.setup.symbols == "graphic":
+                lin = encode_linear("gs1_128", data)
+                out.append(f"^FO{q},0" + graphic_field((lin.modules,), self.dots, row_repeat=bar_h) + "^FS")
+            else:
+                out.append(f"^FO{q},0^BY{self.dots}^BCN,{bar_h},N,N,N,N^FD{gs1_128_field(data)}^FS")
+            text_x, text_y = q, bar_h + self.dots
+            lines = ["".join(hri_lines(data))]
+        else:
+            if self.setup.symbols == "graphic":
+                matrix = self._matrix(data)
+                out.append(f"^FO{q},{q}" + matrix_graphic(matrix, self.dots) + "^FS")
+                side = matrix.width * self.dots
+            elif self.setup.symbol == "qr":
+                side = self._native_qr_side(data)
+                uri = digital_link_uri(data, self.setup.digital_link_base)
+                # Error correction M, automatic input mode; the URI has no FNC1 (plain QR, ]Q1).
+                out.append(f"^FO{q},{q}^BQN,2,{self.dots}^FDMA,{uri}^FS")
+            else:
+                side = square_side(element_string(data)) * self.dots
+                out.append(f"^FO{q},{q}^BXN,{self.dots},200,,,,{DM_ESCAPE}^FD{datamatrix_field(data)}^FS")
+            text_x, text_y = side + 2 * q, q
+            lines = hri_lines(data)
+        if self.setup.human_readable:
+            for n, line in enumerate(lines):
+                y = text_y + n * self._line_step
+                out.append(f"^FO{text_x},{y}^A0N,{self.font},{self.font}^FD{line}^FS")
+        out.append("^XZ\n")
+        return "\n".join(out)

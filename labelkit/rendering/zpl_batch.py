@@ -1,0 +1,34 @@
+"""Render a batch of labels into ZPL blocks: the process-pool unit of work for `thermal_labels`.
+Pure; arguments and result pickle. A document is its blocks concatenated, so are chunk parts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from labelkit.export_spec import AssetConfig
+from labelkit.field_errors import field_errors
+from labelkit.rendering.batch import label_data
+from labelkit.rendering.model import ItemRow, items_from_rows
+from labelkit.rendering.printer import PrinterLabel, PrinterSetup
+from labelkit.rendering.printer.zpl import ZplWriter
+from labelkit.thermal_spec import printer_setup
+
+
+def zpl_setup(asset_config: Mapping[str, Any] | None) -> PrinterSetup:
+    """Raise ValueError naming the asset_config key at fault."""
+    try:
+        cfg = AssetConfig.model_validate(dict(asset_config or {}))
+    except ValidationError as exc:
+        first = field_errors(exc)[0]
+        raise ValueError(f"asset_config.{first.field}: {first.message}") from None
+    return printer_setup(cfg)
+
+
+def render_zpl_rows(rows: Sequence[ItemRow], setup: PrinterSetup) -> tuple[bytes, int]:
+    """(the batch's ZPL, ASCII bytes; its label count)."""
+    writer = ZplWriter(setup)
+    text = "".join(writer.block(PrinterLabel(it.entity_id, label_data(it))) for it in items_from_rows(rows))
+    return text.encode("ascii"), len(rows)

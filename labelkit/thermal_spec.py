@@ -1,0 +1,88 @@
+"""What a `thermal_labels` export may ask for, and the fit check made at submit.
+
+The fit is checked on the longest data a label of the scope can carry (20-character lot and
+serial, with expiry), so no label of the job can fail later at render time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from labelkit.field_errors import FieldError
+from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE, GS1Data
+from labelkit.rendering.printer import FitError, PrinterSetup
+from labelkit.rendering.printer.zpl import ZplWriter
+
+PrinterDpi = Literal[203, 300, 600]
+ZplSymbols = Literal["native", "graphic"]
+DEFAULT_LABEL_MM = (50.8, 25.4)
+DEFAULT_MODULE_MM = {"datamatrix": 0.5, "qr": 0.5, "gs1_128": 0.33}
+DEFAULT_QUIET_ZONE = {"datamatrix": 2, "qr": 4, "gs1_128": 10}
+
+
+class LabelSize(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    width: float = Field(ge=10, le=300)
+    height: float = Field(ge=5, le=1000)
+
+
+class _ThermalConfig(Protocol):
+    """The fields of the request's asset_config read here (read-only, so Literal types match)."""
+
+    @property
+    def printer_dpi(self) -> int | None: ...
+    @property
+    def label_size_mm(self) -> LabelSize | None: ...
+    @property
+    def symbol(self) -> str | None: ...
+    @property
+    def module_mm(self) -> float | None: ...
+    @property
+    def quiet_zone_modules(self) -> int | None: ...
+    @property
+    def human_readable(self) -> bool | None: ...
+    @property
+    def digital_link_base(self) -> str | None: ...
+    @property
+    def zpl_symbols(self) -> str | None: ...
+
+
+def printer_setup(cfg: _ThermalConfig) -> PrinterSetup:
+    """The job-wide setup, defaults filled in."""
+    symbol = cfg.symbol or "datamatrix"
+    size = cfg.label_size_mm
+    return PrinterSetup(
+        dpi=cfg.printer_dpi or 203,
+        label_width_mm=size.width if size else DEFAULT_LABEL_MM[0],
+        label_height_mm=size.height if size else DEFAULT_LABEL_MM[1],
+        symbol=symbol,  # type: ignore[arg-type]
+        module_mm=cfg.module_mm if cfg.module_mm is not None else DEFAULT_MODULE_MM[symbol],
+        quiet_zone_modules=cfg.quiet_zone_modules
+        if cfg.quiet_zone_modules is not None
+        else DEFAULT_QUIET_ZONE[symbol],
+        human_readable=cfg.human_readable is not False,
+        digital_link_base=cfg.digital_link_base or DEFAULT_DIGITAL_LINK_BASE,
+        symbols=cfg.zpl_symbols or "native",  # type: ignore[arg-type]
+    )
+
+
+def thermal_errors(scope: str, cfg: _ThermalConfig) -> list[FieldError]:
+    setup = printer_setup(cfg)
+    longest = GS1Data.create(
+        gtin="09506000134352",
+        lot="Z" * 20,
+        serial="Z" * 20 if scope == "serials" else None,
+        expiry="291231",  # any YYMMDD: fixed length, so its value does not change the size
+    )
+    try:
+        writer = ZplWriter(setup)
+    except FitError as exc:  # the module is beyond what the printer's own encoder draws
+        return [FieldError("asset_config.module_mm", str(exc))]
+    try:
+        writer.check_fit(longest)
+    except FitError as exc:
+        return [FieldError("asset_config.label_size_mm", str(exc))]
+    return []

@@ -1,0 +1,79 @@
+"""Render ZPL with an independent renderer and decode every symbol with zxing-cpp.
+
+The renderer is npm `zpl-renderer-js` (Zebrash, an open-source ZPL renderer, in WebAssembly),
+run by Node. Like checkov it is a test-only tool installed once beside the project's venv
+(`<venv>/tools/zpl-renderer-js-<version>`); without Node or npm the tests skip saying so.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from tests.deploy.tools import _locked, _tools_root
+
+RENDERER_VERSION = "3.4.0"
+_SCRIPT = Path(__file__).with_name("zpl_render.mjs")
+
+
+def renderer_dir() -> Path:
+    """The folder holding node_modules/zpl-renderer-js (installed on first use)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node/npm not on PATH: the ZPL scan tests need Node 20 (scripts/system-deps.sh)")
+    home = _tools_root() / f"zpl-renderer-js-{RENDERER_VERSION}"
+    complete = home / ".complete"
+    with _locked(home.with_name(home.name + ".lock")):
+        if not complete.exists():
+            shutil.rmtree(home, ignore_errors=True)
+            home.mkdir(parents=True)
+            done = subprocess.run(
+                [npm, "install", "--no-audit", "--no-fund", f"zpl-renderer-js@{RENDERER_VERSION}"],
+                cwd=home,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            if done.returncode != 0:
+                pytest.skip(f"npm install zpl-renderer-js failed: {done.stderr[-500:]}")
+            complete.write_text("ok")
+    return home
+
+
+@dataclass(frozen=True)
+class Decoded:
+    symbology_id: str
+    text: str  # zxing-cpp's text: GS1 data in HRI form, e.g. (01)...(10)LOT
+
+
+def render_and_decode(
+    zpl: str, *, width_mm: float, height_mm: float, dpi: int, tmp: Path
+) -> list[list[Decoded]]:
+    """Every label of `zpl` rendered at `dpi`, and the symbols zxing-cpp reads on each."""
+    home = renderer_dir()
+    source = tmp / "doc.zpl"
+    source.write_text(zpl, encoding="ascii")
+    out = tmp / "png"
+    out.mkdir()
+    script = home / _SCRIPT.name
+    shutil.copyfile(_SCRIPT, script)  # ESM resolves `zpl-renderer-js` from the script's folder
+    dpmm = {203: 8, 300: 12, 600: 24}[dpi]
+    done = subprocess.run(
+        ["node", str(script), str(source), str(width_mm), str(height_mm), str(dpmm), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    labels = []
+    for png in sorted(out.glob("*.png")):
+        image = Image.open(png).convert("L")
+        found = zxingcpp.read_barcodes(image)
+        labels.append([Decoded(r.symbology_identifier, r.text) for r in found])
+    return labels
