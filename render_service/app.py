@@ -145,6 +145,7 @@ def _request_handler(app: web.Application) -> Handler:
     return RequestHandler(
         chunk_worker=_make_chunk_worker(app),
         inline_max_items=settings.render_inline_max_items,
+        inline_max_cpu_seconds=settings.render_inline_max_cpu_seconds,
         pool=app[DB_POOL],
         emitter=app[EMITTER],
         producer=app[PRODUCER],
