@@ -10,24 +10,20 @@ Ports: API_PORT (8080), RENDER_PORTS ("8081,8082"), DEVSTACK_KAFKA_PORT, DEVSTAC
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
+import subprocess
 import sys
 
-import asyncpg
-
-from api_service.admin_cli import ensure_demo
 from devtools.paths import default_data_dir, run_dir
 from devtools.services import ServiceProcess
 from devtools.stack import LocalStack, StackOptions
+from devtools.supervise import supervise
+from devtools.system import Services, service_env
 from shared.db.migrate import migrate
 
 log = logging.getLogger("make-run")
-
-# Local runs use short group timeouts: Tansu makes a joining member wait half the session timeout.
-LOCAL_KAFKA = {"KAFKA_SESSION_TIMEOUT_MS": "3000", "KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
 
 
 async def run() -> int:
@@ -42,46 +38,25 @@ async def run() -> int:
     async with LocalStack(StackOptions.from_env(data_dir=default_data_dir("run"))) as stack:
         endpoints = stack.endpoints
         await migrate(endpoints.database_url)
-        env = {**endpoints.as_env(), **LOCAL_KAFKA}
-        api = ServiceProcess(
-            module="api_service",
-            name="api",
-            env={**env, "API_HOST": "127.0.0.1"},
-            log_dir=logs,
-            port_var="API_PORT",
-            port=api_port,
-        )
-        workers = [
-            ServiceProcess(
-                module="render_service",
-                name=f"render-{n}",
-                env={**env, "RENDER_INSTANCE_ID": f"render-{n}"},
-                log_dir=logs,
-                port_var="RENDER_HTTP_PORT",
-                port=port,
-            )
-            for n, port in enumerate(render_ports, start=1)
-        ]
+        services = Services(env=service_env(endpoints), log_dir=logs)
+        api = services.api(port=api_port)
+        workers = [services.render(f"render-{n}", port=port) for n, port in enumerate(render_ports, start=1)]
         started: list[ServiceProcess] = []
         try:
             for service in (api, *workers):
                 await service.start()
                 started.append(service)
-            conn = await asyncpg.connect(endpoints.database_url)
-            try:
-                org, key = await ensure_demo(conn)
-            finally:
-                await conn.close()
             api_url = f"http://127.0.0.1:{api_port}"
             demo_env = run_dir() / "demo.env"
-            demo_env.write_text(f"API_URL={api_url}\nAPI_KEY={key}\n")
+            seeded = await _seed_demo(
+                database_url=endpoints.database_url, env_file=str(demo_env), api_url=api_url
+            )
             print(
-                f"\nLabel export is running.\n  API_URL={api_url}\n  API_KEY={key}\n"
-                f"  demo organization {org}; written to {demo_env}\n"
+                f"\nLabel export is running.\n  API_URL={api_url}\n{seeded}\n"
                 f"  logs in {logs}/\nPress Ctrl-C to stop.\n",
                 flush=True,
             )
-            await _watch(stop, started)
+            await supervise(stop, started)
         finally:
             print("stopping…", flush=True)
             for service in reversed(started):
@@ -89,18 +64,26 @@ async def run() -> int:
     return 0
 
 
-async def _watch(stop: asyncio.Event, services: list[ServiceProcess]) -> None:
-    """Wait for Ctrl-C; say so if a service dies meanwhile."""
-    while not stop.is_set():
-        for service in services:
-            if service.proc is not None and service.proc.poll() is not None:
-                print(
-                    f"{service.name} exited ({service.proc.returncode}):\n{service.log_tail()}",
-                    file=sys.stderr,
-                )
-                return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=1)
+async def _seed_demo(*, database_url: str, env_file: str, api_url: str) -> str:
+    """Run the admin CLI's seed-demo as a child process; returns what it printed."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "api_service.admin_cli",
+        "seed-demo",
+        "--env-file",
+        env_file,
+        "--api-url",
+        api_url,
+        env={**os.environ, "DATABASE_URL": database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    text = out.decode(errors="replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"seed-demo exited with {proc.returncode}:\n{text}")
+    return "\n".join(f"  {line}" for line in text.splitlines())
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from render_service.chunks.worker import ChunkWorker
 from render_service.emitter import EventEmitter
 from render_service.planning.group_size import GroupSizeAssignor
 from render_service.planning.request_handler import RequestHandler
+from render_service.pool_lifetime import init_worker
 from render_service.settings import RenderSettings
 from render_service.watchdog import Watchdog
 from shared.consumer import ConsumerLoop, Handler
@@ -76,8 +78,13 @@ async def _s3(app: web.Application) -> AsyncIterator[None]:
 
 async def _executor(app: web.Application) -> AsyncIterator[None]:
     # Created once (forkserver: children start clean, without this process's threads and sockets).
+    # The initializer makes every pool process exit with this replica (poison isolation: a killed
+    # replica leaves nothing behind).
     executor = ProcessPoolExecutor(
-        max_workers=app[SETTINGS].render_pool_size, mp_context=multiprocessing.get_context("forkserver")
+        max_workers=app[SETTINGS].render_pool_size,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=init_worker,
+        initargs=(os.getpid(),),
     )
     app[EXECUTOR] = executor
     yield
@@ -142,6 +149,7 @@ def _request_handler(app: web.Application) -> Handler:
     return RequestHandler(
         chunk_worker=_make_chunk_worker(app),
         inline_max_items=settings.render_inline_max_items,
+        inline_max_cpu_seconds=settings.render_inline_max_cpu_seconds,
         pool=app[DB_POOL],
         emitter=app[EMITTER],
         producer=app[PRODUCER],

@@ -21,6 +21,9 @@ class RenderSettings(CommonSettings):
     render_chunk_size: int = Field(default=20_000, ge=1)
     # Jobs of at most this many items render right in the planner: no fan-out hop (small-job latency).
     render_inline_max_items: int = Field(default=5_000, ge=0)
+    # ...and an estimated cost of at most this many CPU-seconds (planning/inline_cost.py): a small
+    # job of huge rasters goes through the chunk path, so no planner is held for long.
+    render_inline_max_cpu_seconds: float = Field(default=3.0, ge=0)
     # Chunks one replica renders at once (one per owned partition, up to this many).
     render_chunks_in_flight: int = Field(default=2, ge=1, le=32)
     # Items per process-pool task; DESIGN §4 measured 100–500 as the sweet spot.

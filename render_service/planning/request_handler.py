@@ -23,6 +23,7 @@ from render_service.chunks.task import ChunkTask, chunk_task_event
 from render_service.chunks.worker import ChunkWorker
 from render_service.emitter import EventEmitter
 from render_service.outcomes import reemit_outcome
+from render_service.planning.inline_cost import estimated_seconds
 from shared import events
 from shared.consumer import Record
 from shared.kafka import LazyProducer
@@ -47,9 +48,11 @@ class RequestHandler:
         bucket: str,
         chunk_worker: ChunkWorker,
         inline_max_items: int,
+        inline_max_cpu_seconds: float,
     ) -> None:
         self._chunk_worker = chunk_worker
         self._inline_max_items = inline_max_items
+        self._inline_max_cpu_seconds = inline_max_cpu_seconds
         self._s3 = s3
         self._bucket = bucket
         self._pool = pool
@@ -108,8 +111,13 @@ class RequestHandler:
             await reemit_outcome(self._emitter, existing)
             return
         await self._emitter.started(job_id, existing.total_items)
-        if existing.chunk_count == 1 and existing.total_items <= self._inline_max_items:
-            # Small jobs skip the fan-out: no second hop through Kafka, no queue behind big chunks.
+        if (
+            existing.chunk_count == 1
+            and existing.total_items <= self._inline_max_items
+            and estimated_seconds(spec, items=existing.total_items) <= self._inline_max_cpu_seconds
+        ):
+            # Small cheap jobs skip the fan-out: no second hop through Kafka, no queue behind big
+            # chunks. An expensive one would hold this planner (and every organization behind it).
             await self._chunk_worker.run_chunk(job_id, 0)
         else:
             await self._hand_out_chunks(job_id, existing.chunk_count)

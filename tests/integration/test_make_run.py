@@ -1,0 +1,161 @@
+"""`make run` supervises (python -m devtools.local_system, as a user starts it): a render replica
+SIGKILLed is restarted with a log line saying so, its pool processes go with it (nothing left
+reparented to init), a job submitted afterwards completes, and SIGTERM stops everything.
+
+Its own ports, its own database and its own `.run/` (the working directory is a temp dir).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+
+from devtools import StackEndpoints
+from devtools.ports import free_port
+from devtools.postgres import MACHINE_URL, with_database
+from tests.support.api import Api
+
+pytestmark = pytest.mark.timeout(240)
+
+REPO = Path(__file__).resolve().parents[2]
+ENDPOINT_VARS = set(StackEndpoints("", "", "", "", "", "", "").as_env())
+
+
+def _tree() -> dict[int, list[int]]:
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
+    children: dict[int, list[int]] = {}
+    for line in out.splitlines():
+        pid, ppid = (int(x) for x in line.split())
+        children.setdefault(ppid, []).append(pid)
+    return children
+
+
+def _descendants(pid: int) -> set[int]:
+    children, found, todo = _tree(), set[int](), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _pid_on_port(candidates: set[int], port: int) -> int:
+    """The service process (of `candidates`) listening on `port`."""
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    for pid in candidates:
+        if f"pid={pid}," in out:
+            return pid
+    raise AssertionError(f"nothing of ours listens on {port}: {out}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def _healthy(url: str, *, within: float) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    async with aiohttp.ClientSession() as http:
+        while True:
+            try:
+                async with http.get(f"{url}/healthz") as resp:
+                    if resp.status == 200 and (await resp.json())["status"] == "ok":
+                        return
+            except aiohttp.ClientError:
+                pass
+            assert asyncio.get_running_loop().time() < deadline, f"{url} not healthy after {within}s"
+            await asyncio.sleep(0.2)
+
+
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+async def _wait_for(path: Path, text: str, *, within: float) -> str:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        content = _read(path)
+        if text in content:
+            return content
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"no {text!r} within {within}s:\n{content[-3000:]}"
+        )
+        await asyncio.sleep(0.2)
+
+
+async def test_a_sigkilled_replica_is_restarted_leaves_nothing_and_jobs_complete(tmp_path: Path) -> None:
+    api_port, render_ports = free_port(), [free_port(), free_port()]
+    database = f"make_run_test_{secrets.token_hex(4)}"
+    env = {k: v for k, v in os.environ.items() if k not in ENDPOINT_VARS}
+    env |= {
+        "PYTHONPATH": str(REPO),
+        "API_PORT": str(api_port),
+        "RENDER_PORTS": ",".join(map(str, render_ports)),
+        "DEVSTACK_KAFKA_PORT": str(free_port()),
+        "DEVSTACK_S3_PORT": str(free_port()),
+        "DATABASE_URL": with_database(
+            os.environ.get("DATABASE_URL") or MACHINE_URL.format(database="x"), database
+        ),
+    }
+    output = tmp_path / "make-run.out"
+    with output.open("wb") as out:
+        # Popen only forks and returns; the test watches the process by PID.
+        proc = subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, "-m", "devtools.local_system"], cwd=tmp_path, env=env, stdout=out, stderr=out
+        )
+    try:
+        await _wait_for(output, "Label export is running", within=120)
+        api_key = dict(
+            line.split("=", 1) for line in (tmp_path / ".run" / "demo.env").read_text().splitlines()
+        )["API_KEY"]
+        async with aiohttp.ClientSession() as session:
+            api = Api(session, f"http://127.0.0.1:{api_port}", api_key)
+            body = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
+            first = await api.submit(body)
+            assert first.status == 202, first.body
+            assert (await api.wait_terminal(first.body["job_id"]))["status"] == "completed"
+
+            # The replica on the first render port, with its process pool (started by that job
+            # or, if the other replica rendered it, whatever it has).
+            victim = _pid_on_port(_descendants(proc.pid), render_ports[0])
+            pool = _descendants(victim)
+            os.kill(victim, signal.SIGKILL)
+            log = await _wait_for(
+                output, "exited with signal SIGKILL; restarting, next try in 1 s", within=10
+            )
+            assert f"(pid {victim})" in log
+            deadline = asyncio.get_running_loop().time() + 5
+            while any(_alive(p) for p in pool) and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.1)
+            assert [p for p in pool if _alive(p)] == [], "pool processes outlived their replica"
+
+            await _wait_for(output, "restarted (pid", within=60)
+            for port in render_ports:
+                await _healthy(f"http://127.0.0.1:{port}", within=60)
+            second = await api.submit(body)
+            assert second.status == 202, second.body
+            assert (await api.wait_terminal(second.body["job_id"], timeout=90))["status"] == "completed"
+            await _healthy(f"http://127.0.0.1:{api_port}", within=5)
+        started = _descendants(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=90)
+    assert code == 0, output.read_text()[-3000:]
+    assert [p for p in started if _alive(p)] == [], "make run left processes behind"
+    conn = await asyncpg.connect(with_database(env["DATABASE_URL"], "postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await conn.close()
