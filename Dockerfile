@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1.7
 #
-# One file, two images (DESIGN §6):
+# One file, two images (docs/design.md#kubernetes):
 #   docker build --target api    -t label-export-api:TAG    .
 #   docker build --target render -t label-export-render:TAG .
 #

@@ -12,7 +12,7 @@ class ApiSettings(CommonSettings):
     api_port: int = Field(default=8080, ge=1, le=65535)
     api_source: str = "label-export/api"  # CloudEvents `source` of what this service publishes
     download_url_ttl_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
-    # Bulk creates take up to 100,000 entities per call (SPEC §5): ~6 MB of JSON.
+    # Bulk creates take up to 100,000 entities per call (docs/contract.md#catalog): ~6 MB of JSON.
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     poll_retry_after_seconds: int = Field(default=1, ge=1)
     outbox_batch_size: int = Field(default=100, ge=1)

@@ -1,5 +1,5 @@
-"""Local infrastructure for `make run`, tests and CI (DESIGN §3): PostgreSQL, a Tansu broker and
-a SeaweedFS S3 server on 127.0.0.1, started and stopped by PID. See `stack.LocalStack`;
+"""Local infrastructure for `make run`, tests and CI (docs/design.md#local-infrastructure): PostgreSQL, a
+Tansu broker and a SeaweedFS S3 server on 127.0.0.1, started and stopped by PID. See `stack.LocalStack`;
 `python -m devtools --help` for the command line."""
 
 from devtools.endpoints import StackEndpoints

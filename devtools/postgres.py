@@ -1,7 +1,8 @@
 """The PostgreSQL part. Three sources, first that applies:
 
 1. `url` given (DATABASE_URL): used as is, only waited for.
-2. The machine's server on 127.0.0.1:5432 (trust auth, DESIGN §3). If it does not answer and
+2. The machine's server on 127.0.0.1:5432 (trust auth, docs/design.md#local-infrastructure). If it does not
+answer and
    Debian's cluster tools exist, it is started with `pg_ctlcluster --skip-systemctl-redirect
    <newest version in /etc/postgresql> main start` (no systemd in containers/CI).
    It is never stopped by us, even when we started it: it is a machine service that other

@@ -1,4 +1,4 @@
-"""Typed async client and `labels` CLI for the bulk GS1 label-export API (SPEC §1, §5)."""
+"""Typed async client and `labels` CLI for the bulk GS1 label-export API (docs/contract.md)."""
 
 from .backoff import PollPolicy
 from .client import LabelClient, WaitTimeout

@@ -1,4 +1,5 @@
-"""Catalog routes (SPEC §5): products, bulk lots and serials, paginated listings, activation."""
+"""Catalog routes (docs/contract.md#catalog): products, bulk lots and serials, paginated listings,
+activation."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from .models import ActiveKind, BulkResult, Generate, Lot, LotInput, Page, Pagin
 from .transport import Transport
 
 BASE = "/products/api/v1"
-MAX_PAGE_SIZE = 100  # the server refuses more (SPEC §5)
+MAX_PAGE_SIZE = 100  # the server refuses more (docs/contract.md#catalog)
 CREATED = frozenset({201})
 T = TypeVar("T")
 

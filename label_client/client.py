@@ -1,4 +1,4 @@
-"""`LabelClient`: the typed async client for every route of SPEC §1 and §5.
+"""`LabelClient`: the typed async client for every route of docs/contract.md.
 
 async with LabelClient(api_url, api_key) as client:
     receipt = await client.submit_export(scope="lots", export_type="datamatrix", file_format="png")
@@ -155,7 +155,7 @@ class LabelClient(CatalogRoutes):
         )
         if isinstance(answer.body, Mapping) and "status" in answer.body:
             return JobStatus.from_json(answer.obj)
-        return await self.get_status(job_id)  # the SPEC does not promise a body on 202
+        return await self.get_status(job_id)  # the contract does not promise a body on 202
 
     async def download(
         self,

@@ -27,7 +27,8 @@ class UsageError(ValueError):
 
 
 def build_filters(args: argparse.Namespace) -> ExportFilters:
-    """SPEC §1.3 filters from the export options; GTINs checked here so a typo fails in a second."""
+    """The filters (docs/contract.md#filters) from the export options; GTINs checked here so a typo fails in
+    a second."""
     filters: ExportFilters = {}
     if args.gtin:
         try:

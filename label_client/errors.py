@@ -1,7 +1,7 @@
 """The client's one exception family: everything the API, the network or a download can refuse.
 
-`ApiError` mirrors the SPEC §1.4 envelope (`status`, `code`, `message`, `details`) so a caller has
-one thing to catch. Failures that never reached the API (connection refused, a truncated download)
+`ApiError` mirrors the error envelope (docs/contract.md#errors) (`status`, `code`, `message`, `details`) so a
+caller has one thing to catch. Failures that never reached the API (connection refused, a truncated download)
 use the same shape with `status` 0, the convention browsers use for "no HTTP answer".
 """
 
@@ -12,7 +12,8 @@ from typing import Any
 
 
 class ApiError(Exception):
-    """An error answer of the API (SPEC §1.4 envelope), or a failure on the way to it."""
+    """An error answer of the API (the error envelope, docs/contract.md#errors), or a failure on the way to
+    it."""
 
     def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
         super().__init__(status, code, message, details)

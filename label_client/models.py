@@ -1,7 +1,8 @@
-"""Typed answers and inputs of the API (SPEC §1, §5), parsed leniently from JSON.
+"""Typed answers and inputs of the API (docs/contract.md), parsed leniently from JSON.
 
-Parsing keeps unknown fields out of the typed attributes but never fails on them: SPEC §1.2 lets
-the server add fields, and a client must not break when it does. `raw` keeps the body as sent.
+Parsing keeps unknown fields out of the typed attributes but never fails on them:
+docs/contract.md#status-and-polling lets the server add fields, and a client must not break when it does.
+`raw` keeps the body as sent.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ TERMINAL_STATES = frozenset({"completed", "failed", "cancelled"})
 
 
 class ExportFilters(TypedDict, total=False):
-    """SPEC §1.3; every key optional, all combine with AND."""
+    """The filters (docs/contract.md#filters); every key optional, all combine with AND."""
 
     gtins: list[str]
     product_id: str
@@ -76,7 +77,7 @@ def _date(value: Any) -> dt.date | None:
 
 @dataclass(frozen=True, slots=True)
 class ExportReceipt:
-    """The 202 answer of a submit (SPEC §1.1)."""
+    """The 202 answer of a submit (docs/contract.md#export-request)."""
 
     job_id: str
     status: str
@@ -90,7 +91,8 @@ class ExportReceipt:
 
 @dataclass(frozen=True, slots=True)
 class JobStatus:
-    """The poll answer (SPEC §1.2): the ten promised fields plus the extras the server sends."""
+    """The poll answer (docs/contract.md#status-and-polling): the ten promised fields plus the extras the
+    server sends."""
 
     job_id: str
     status: str
@@ -144,8 +146,8 @@ class JobStatus:
 
     @property
     def is_cancelled(self) -> bool:
-        # SPEC §1.2: a cancelled job ends `failed` with an `error` saying so; there is no separate
-        # machine-readable marker yet, so the wording is all a client has. A future `cancelled`
+        # docs/contract.md#cancel: a cancelled job ends `failed` with an `error` saying so; there is no
+        # separate machine-readable marker yet, so the wording is all a client has. A future `cancelled`
         # status is accepted too.
         if self.status == "cancelled":
             return True
@@ -223,7 +225,7 @@ class Serial:
 
 @dataclass(frozen=True, slots=True)
 class BulkResult:
-    """201 of a bulk create (SPEC §5): ids in request order."""
+    """201 of a bulk create (docs/contract.md#catalog): ids in request order."""
 
     lot_run_id: str
     created: int

@@ -20,7 +20,7 @@ from .errors import ApiError, NetworkError, error_from_answer
 
 USER_AGENT = "label-client/0.1"
 # Methods whose repetition cannot create a second effect; a POST joins them when it carries an
-# Idempotency-Key (SPEC §1.1: the same key and body return the same receipt).
+# Idempotency-Key (docs/contract.md#export-request: the same key and body return the same receipt).
 SAFE_METHODS = frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"})
 
 

@@ -1,6 +1,6 @@
-"""What an export asks for (SPEC §1.1, §1.3, §3), validated the same way by both services:
-the API at submit time (→ 422) and the render service for requests other services publish to Kafka
-(→ a failed job).
+"""What an export asks for (docs/contract.md#export-request, #filters, #rendering-options), validated the
+same way by both services: the API at submit time (→ 422) and the render service for requests other services
+publish to Kafka (→ a failed job).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ FileFormat = Literal["svg", "png", "pdf", "eps", "zpl"]
 # 1 mm modules at 1,270 dpi: beyond any printer; keeps one PNG label to a bounded raster.
 MAX_PIXELS_PER_MODULE = 50
 
-# SPEC §1.1: which file formats each export type can produce.
+# docs/contract.md#export-types-and-formats: which file formats each export type can produce.
 ALLOWED_FORMATS: dict[str, frozenset[str]] = {
     "sheet_pdf": frozenset({"pdf"}),
     "qr_codes": frozenset({"svg", "png"}),
@@ -78,7 +78,7 @@ SheetTemplateName = Literal[
 
 
 class AssetConfig(BaseModel):
-    """Renderer knobs; None means "the default for this symbol" (SPEC §3).
+    """Renderer knobs; None means "the default for this symbol" (docs/contract.md#rendering-options).
 
     Strict types: `"1"` is not a number and `"yes"` not a boolean. A custom `sheet_template`
     object is checked field by field in `coherence_errors` (labelkit.sheets.templates).
@@ -190,7 +190,7 @@ def coherence_errors(spec: ExportSpec) -> list[FieldError]:
 def _raster_errors(spec: ExportSpec) -> list[FieldError]:
     """Pixels per module, then pixels per symbol (the preview's limit), of the largest label."""
     cfg = spec.asset_config
-    module_mm, dpi = cfg.module_mm or 0.5, cfg.dpi or 300  # the largest SPEC defaults
+    module_mm, dpi = cfg.module_mm or 0.5, cfg.dpi or 300  # the largest contract defaults
     pixels = round(module_mm / 25.4 * dpi)
     if pixels > MAX_PIXELS_PER_MODULE:
         return [
@@ -221,7 +221,7 @@ def _raster_errors(spec: ExportSpec) -> list[FieldError]:
     return []
 
 
-# SPEC §3 defaults of the two sheet symbols.
+# Defaults of the two sheet symbols (docs/contract.md#rendering-options).
 SHEET_MODULE_MM = {"datamatrix": 0.5, "qr": 0.5}
 SHEET_QUIET_ZONE = {"datamatrix": 2, "qr": 4}
 

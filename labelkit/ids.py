@@ -1,4 +1,4 @@
-"""Job identifiers: 22-character shortuuids (SPEC §1.2)."""
+"""Job identifiers: 22-character shortuuids (docs/contract.md#status-and-polling)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 An aiohttp application, so the same `cleanup_ctx` idiom owns every resource (database pool, Kafka
 producer, S3 client, process pool, the two consumer loops) and Kubernetes gets real probes.
 Shutdown (SIGTERM) runs the contexts in reverse: consumers stop taking work, let the chunk in hand
-finish, commit and leave the group; then the pool and clients close (invariant 7).
+finish, commit and leave the group; then the pool and clients close (graceful shutdown).
 """
 
 from __future__ import annotations

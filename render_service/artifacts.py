@@ -1,4 +1,4 @@
-"""Where a job's artifact goes and what it is called (SPEC §4). Pure."""
+"""Where a job's artifact goes and what it is called (docs/contract.md#artifacts-and-naming). Pure."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def artifact_plan(job: PlannedJob) -> ArtifactPlan:
     )
     content_type = CONTENT_TYPES.get(job.output.export_type, "application/zip")
     return ArtifactPlan(
-        # Deterministic (invariant 2): rendering the job again overwrites the same object.
+        # Deterministic (effects once): rendering the job again overwrites the same object.
         key=f"{job_prefix(job.organization_id, job.job_id)}{filename}",
         filename=filename,
         content_type=content_type,

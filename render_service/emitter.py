@@ -1,4 +1,4 @@
-"""Publishes job events on `label-export.events` (SPEC §2), keyed by job id."""
+"""Publishes job events on `label-export.events` (docs/events.md), keyed by job id."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Re-announces a finished job: a re-delivered message after a crash must still produce the
-terminal event that may have been lost with the crash (at-least-once, invariant 2)."""
+terminal event that may have been lost with the crash (effects once)."""
 
 from __future__ import annotations
 

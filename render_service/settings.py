@@ -17,7 +17,7 @@ class RenderSettings(CommonSettings):
     render_planner_group_id: str = "label-export-render-planner"
     render_worker_group_id: str = "label-export-render-worker"
     topic_chunks: str = "label-export.chunks"  # the render service's own task topic
-    # Items per chunk: one chunk is one unit of work any replica can take (DESIGN §5).
+    # Items per chunk: one chunk is one unit of work any replica can take (docs/design.md#scaling-one-job).
     render_chunk_size: int = Field(default=20_000, ge=1)
     # Jobs of at most this many items render right in the planner: no fan-out hop (small-job latency).
     render_inline_max_items: int = Field(default=5_000, ge=0)
@@ -26,7 +26,7 @@ class RenderSettings(CommonSettings):
     render_inline_max_cpu_seconds: float = Field(default=3.0, ge=0)
     # Chunks one replica renders at once (one per owned partition, up to this many).
     render_chunks_in_flight: int = Field(default=2, ge=1, le=32)
-    # Items per process-pool task; DESIGN §4 measured 100–500 as the sweet spot.
+    # Items per process-pool task; docs/design.md#rendering-costs measured 100–500 as the sweet spot.
     render_batch_size: int = Field(default=250, ge=1, le=10_000)
     render_batches_in_flight: int = Field(default=4, ge=1, le=64)
     render_pool_size: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)

@@ -215,7 +215,7 @@ def render(document: Schema) -> str:
         "",
         f"{info['title']} {info['version']} (OpenAPI {document['openapi']}). {info.get('description', '')}",
         "",
-        "The contract in prose is [SPEC.md](../../shared/SPEC.md); this page lists every operation and "
+        "The contract in prose is [contract.md](contract.md); this page lists every operation and "
         "schema as the API itself documents them. The same document is served, without a key, at "
         "`GET /products/api/v1/openapi.json`.",
         "",
@@ -228,9 +228,12 @@ def render(document: Schema) -> str:
             "",
         ]
     lines += [
-        "Every error answer is the envelope [ErrorEnvelope](#errorenvelope) (SPEC §1.4).",
+        "Every error answer is the envelope [ErrorEnvelope](#errorenvelope) "
+        "([contract.md](contract.md#errors)).",
         "",
-        "Every success answer carries " + ", ".join(f"`{h}`" for h in common) + " (SPEC §1.6).",
+        "Every success answer carries "
+        + ", ".join(f"`{h}`" for h in common)
+        + " ([contract.md](contract.md#rate-limits)).",
         "",
         "## Operations",
         "",

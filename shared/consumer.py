@@ -2,11 +2,11 @@
 
 - Offsets are committed only after the handler's effect is durable (at-least-once).
 - `InvalidMessage` from a handler sends the record to the DLQ with the reason, and consumption goes
-  on (invariant 8). Other errors are retried with backoff: transient ones (connections, timeouts)
+  on (poison isolation). Other errors are retried with backoff: transient ones (connections, timeouts)
   without limit, since dropping them would lose a job; anything else `max_attempts` times, then DLQ.
 - While a handler runs, the partitions are paused and the loop keeps calling `getmany`, so a long
-  render never exceeds `max_poll_interval_ms` (invariant 6).
-- `stop()` lets the records in hand finish, commits, and returns (invariant 7); the caller then
+  render never exceeds `max_poll_interval_ms` (unblocked event loop).
+- `stop()` lets the records in hand finish, commits, and returns (graceful shutdown); the caller then
   stops the consumer, which leaves the group.
 - Records of different partitions are handled concurrently, up to `concurrency` partitions at
   once; within a partition they stay in order.
@@ -128,7 +128,7 @@ class ConsumerLoop:
             except KafkaError:
                 continue
             # The end offset comes with fetch responses; before the first one, nothing is known
-            # beyond our position. (Tansu's end_offsets() is unreliable: DESIGN §3.)
+            # beyond our position. (Tansu's end_offsets() is unreliable: docs/design.md#local-infrastructure.)
             end = self._consumer.highwater(tp) or position
             lag[tp.topic] = lag.get(tp.topic, 0) + max(0, end - position)
         for topic, value in lag.items():

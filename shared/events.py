@@ -1,4 +1,4 @@
-"""The Kafka contract (SPEC §2): CloudEvents 1.0 structured-mode envelopes and their data models.
+"""The Kafka contract (docs/events.md): CloudEvents 1.0 structured-mode envelopes and their data models.
 
 The JSON Schemas under `schemas/events/` are generated from these models (`labels-admin
 export-schemas`), and a test keeps them in sync.

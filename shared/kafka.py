@@ -1,4 +1,4 @@
-"""aiokafka clients configured from settings, and the DLQ convention (SPEC §2)."""
+"""aiokafka clients configured from settings, and the DLQ convention (docs/events.md)."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ async def send_to_dlq(
 class LazyProducer:
     """Starts a producer in the background and keeps trying until the broker answers.
 
-    The API must boot and take jobs while Kafka is down (invariant 1: the outbox holds them), so
+    The API must boot and take jobs while Kafka is down (no lost job: the outbox holds them), so
     nothing at start-up may wait for the broker.
     """
 

@@ -1,5 +1,5 @@
 """S3 client from settings. SigV4 and path-style addressing always: SeaweedFS and MinIO need path
-style, and without an explicit s3v4 presigned URLs come out as SigV2 (DESIGN §3)."""
+style, and without an explicit s3v4 presigned URLs come out as SigV2 (docs/design.md#local-infrastructure)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def s3_client(settings: CommonSettings, **config: Any) -> AbstractAsyncContextMa
 
 
 def content_disposition(filename: str) -> str:
-    # Artifact names are ASCII by construction (SPEC §4), so the plain form is enough.
+    # Artifact names are ASCII by construction (docs/contract.md#artifacts-and-naming), so the plain form is
+    # enough.
     return f'attachment; filename="{filename}"'
 
 

@@ -1,5 +1,5 @@
 """SQL that applies events to the read model. Every statement is a no-op when replayed
-(invariant 3): progress only rises, terminal states never change, `version` moves only with a
+(monotonic projection): progress only rises, terminal states never change, `version` moves only with a
 visible change."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""API keys (SPEC §1.5): `csb_<32 alphanumerics>_<8 lowercase hex>`.
+"""API keys (docs/contract.md#api-keys): `csb_<32 alphanumerics>_<8 lowercase hex>`.
 
 The suffix is the CRC-32 of the 32-character body, so a mistyped or truncated key is refused
 without a database round trip. Keys are stored only as SHA-256 of the whole key.

@@ -1,4 +1,4 @@
-"""Catalog request models and their GS1 rules (SPEC §5). Pure."""
+"""Catalog request models and their GS1 rules (docs/contract.md#catalog). Pure."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The status body polling clients see (SPEC §1.2), computed from a read-model row. Pure."""
+"""The status body polling clients see (docs/contract.md#status-and-polling), computed from a read-model row.
+Pure."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def progress_percent(*, status: str, processed: int, total: int) -> int:
 
 
 def status_body(row: Mapping[str, Any]) -> dict[str, Any]:
-    """All ten SPEC fields plus our extras; the download URL is filled in by the caller."""
+    """All ten contract fields plus our extras; the download URL is filled in by the caller."""
     status = row["status"]
     completed = status == "completed"
     return {

@@ -1,4 +1,4 @@
-"""Rate-limit arithmetic and headers (SPEC §1.6). Pure: counts in, headers and verdict out.
+"""Rate-limit arithmetic and headers (docs/contract.md#rate-limits). Pure: counts in, headers and verdict out.
 
 Two fixed windows per key, a minute and a day. The most restrictive window (fewest requests left)
 is the one reported in `RateLimit-*`; `RateLimit-Policy` lists both.

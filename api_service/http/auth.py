@@ -1,4 +1,4 @@
-"""API-key authentication and per-key rate limiting (SPEC §1.5, §1.6)."""
+"""API-key authentication and per-key rate limiting (docs/contract.md#authentication-and-rate-limits)."""
 
 from __future__ import annotations
 

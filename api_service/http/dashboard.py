@@ -133,7 +133,8 @@ async def dashboard_options(request: web.Request) -> web.Response:
 @cache
 def form_options() -> dict[str, Any]:
     """What the form offers, taken from the rules the API validates with, so they cannot drift:
-    the allowed type/format pairs (SPEC §1.1), the asset_config choices, ranges and defaults (§3)."""
+    the allowed type/format pairs (docs/contract.md#export-types-and-formats), the asset_config choices,
+    ranges and defaults (#rendering-options)."""
     fields = AssetConfig.model_fields
     return {
         "scopes": sorted(EXPORTABLE_SCOPES),

@@ -1,4 +1,4 @@
-"""The one error envelope (SPEC §1.4) for every failure, including aiohttp's own 404/405/413."""
+"""The one error envelope (docs/contract.md#errors) for every failure, including aiohttp's own 404/405/413."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ _ERRORS = {
     429: "Rate limit exceeded; see Retry-After",
 }
 _RATE_HEADERS = {
-    name: {"schema": {"type": "string"}, "description": "SPEC §1.6"}
+    name: {"schema": {"type": "string"}, "description": "docs/contract.md#rate-limits"}
     for name in (
         "RateLimit-Policy",
         "RateLimit-Limit",

@@ -1,4 +1,4 @@
-"""Catalog routes (SPEC §5): the data export filters resolve against."""
+"""Catalog routes (docs/contract.md#catalog): the data export filters resolve against."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Submit and poll routes (SPEC §1.1, §1.2)."""
+"""Submit and poll routes (docs/contract.md#export-request, #status-and-polling)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ async def submit(request: web.Request) -> web.Response:
 
 def _job_id(request: web.Request) -> str:
     job_id = request.match_info["job_id"]
-    # Checked before any database query (SPEC §1.2).
+    # Checked before any database query (docs/contract.md#status-and-polling).
     if not is_valid_job_id(job_id):
         raise validation_error(
             [FieldError("job_id", "must be a 22-character shortuuid")], message="malformed job id"

@@ -33,7 +33,7 @@ async def readyz(request: web.Request) -> web.Response:
     except Exception as exc:
         checks["kafka"] = f"unavailable: {type(exc).__name__}"
     # Kafka down makes the API degraded, not unready: submits still succeed into the outbox
-    # (invariant 1), which an unready pod — taken out of its Service — could not do.
+    # (no lost job), which an unready pod — taken out of its Service — could not do.
     if checks["database"] != "ok":
         return json_response({"status": "not ready", "checks": checks}, status=503)
     status = "ready" if checks["kafka"] == "ok" else "degraded"

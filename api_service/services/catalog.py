@@ -1,4 +1,5 @@
-"""Catalog use cases: bulk creation is all-or-nothing and refuses duplicates by name (SPEC §5)."""
+"""Catalog use cases: bulk creation is all-or-nothing and refuses duplicates by name
+(docs/contract.md#catalog)."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ async def submit_export(
     max_message_bytes: int,
     idempotency_key: str | None = None,
 ) -> Receipt:
-    """Record the job and its requested event in one transaction (invariant 1: no lost job)."""
+    """Record the job and its requested event in one transaction (no lost job)."""
     if idempotency_key is not None:
         check_idempotency_key(idempotency_key)
     request = spec.request_data()

@@ -20,7 +20,7 @@ export function forgetKey() {
   sessionStorage.removeItem(KEY_STORAGE);
 }
 
-/** An answer outside 2xx/304, with the SPEC §1.4 envelope's parts when there is one. */
+/** An answer outside 2xx/304, with the error envelope's parts (docs/contract.md#errors) when there is one. */
 export class ApiError extends Error {
   constructor(status, message, { code = "", details = null, retryAfter = null } = {}) {
     super(message);

@@ -1,4 +1,4 @@
-// The export form: built from /labels/options.json (the API's own rules), read into a SPEC body,
+// The export form: built from /labels/options.json (the API's own rules), read into a submit body,
 // and annotated with the API's 422 `details` next to the fields they name.
 
 const CUSTOM_TEMPLATE_FIELDS = [
@@ -15,7 +15,7 @@ const CUSTOM_TEMPLATE_FIELDS = [
   ["offset_y_mm", false, false],
 ];
 const CUSTOM = "custom";
-// The symbol families whose SPEC §3 defaults apply to each export type (for placeholders).
+// The symbol families whose defaults (docs/contract.md#rendering-options) apply to each export type (for placeholders).
 const FAMILIES = {
   datamatrix: ["datamatrix"],
   qr_codes: ["qr"],
@@ -112,7 +112,7 @@ export class ExportForm {
     grid.append(nameField);
   }
 
-  /** Offer only the formats the chosen type allows (SPEC §1.1); show only the fields that apply. */
+  /** Offer only the formats the chosen type allows (docs/contract.md#export-types-and-formats); show only the fields that apply. */
   update() {
     const type = this.control("export_type").value;
     const format = this.control("file_format");
@@ -217,7 +217,7 @@ export class ExportForm {
     return filters;
   }
 
-  /** The submit body (SPEC §1.1). */
+  /** The submit body (docs/contract.md#export-request). */
   exportBody() {
     const body = { scope: this.text("scope"), ...this.look() };
     const filters = this.filters();

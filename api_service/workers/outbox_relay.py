@@ -1,4 +1,4 @@
-"""Publishes outbox rows to Kafka, then marks them sent (invariant 1).
+"""Publishes outbox rows to Kafka, then marks them sent (no lost job).
 
 Woken by LISTEN/NOTIFY at commit, so a job reaches Kafka within milliseconds; a slow poll is only
 the fallback for a missed notification. `FOR UPDATE SKIP LOCKED` lets every API replica relay

@@ -1,7 +1,7 @@
 """One entity's GS1 data and its three spellings: element string, HRI text and bracketed input.
 
-The order is fixed by the contract (SPEC §4): 01, 17, 10, 21. AIs 01 and 17 have predefined
-lengths, so only 10 (when 21 follows) needs a separator; AI 21 is always last.
+The order is fixed by the contract (docs/contract.md#label-content): 01, 17, 10, 21. AIs 01 and 17 have
+predefined lengths, so only 10 (when 21 follows) needs a separator; AI 21 is always last.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 `render_batch` is the unit of work for the render process pool: a top-level function with
 picklable arguments and results, doing no I/O. Batches of 100-500 items amortise the pool's
-pickling cost (DESIGN §4).
+pickling cost (docs/design.md#rendering-costs).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class LabelDataError(ValueError):
 class RenderSpec:
     """How every label of a job is drawn. Build it with `RenderSpec.from_job`.
 
-    `module_mm` / `quiet_zone_modules` of None mean the SPEC default of each symbol family
+    `module_mm` / `quiet_zone_modules` of None mean the contract's default of each symbol family
     (DataMatrix 0.5 mm / 2, QR 0.5 mm / 4, 1D 0.33 mm / 10); a value given in asset_config
     applies to every symbol of the job, both symbols of `codes_combined` included.
     """
@@ -248,7 +248,8 @@ def _render_linear(entity_id: str, data: GS1Data, spec: RenderSpec) -> _Rendered
 
 
 def _render_combined(entity_id: str, data: GS1Data, spec: RenderSpec) -> _Rendered:
-    # SPEC §1.1 (ours): QR in the chosen format; 1D as svg for svg and as png for png.
+    # docs/contract.md#export-types-and-formats (ours): QR in the chosen format; 1D as svg for svg and as png
+    # for png.
     qr_file, qr_row = _qr(entity_id, data, spec, spec.file_format, "qr")
     linear_file, linear_row = _linear(entity_id, data, spec, spec.file_format, "1d")
     return (qr_file, linear_file), (qr_row, linear_row)

@@ -18,7 +18,8 @@ from labelkit.rendering.symbols.datamatrix import encode_datamatrix
 from labelkit.rendering.symbols.linear import encode_linear
 from labelkit.rendering.symbols.qr import encode_qr
 
-# SPEC §3 defaults per symbol family, used when asset_config leaves module_mm / quiet zone out.
+# Defaults per symbol family (docs/contract.md#rendering-options), used when asset_config leaves module_mm /
+# quiet zone out.
 DEFAULT_MODULE_MM = {"datamatrix": 0.5, "qr": 0.5, "linear": 0.33}
 DEFAULT_QUIET_ZONE = {"datamatrix": 2, "qr": 4, "linear": 10}
 

@@ -1,8 +1,8 @@
 """How many modules a sheet symbol needs for the smallest data a label can carry.
 
-The submit-time fit check (SPEC §3: a label that cannot hold its symbol → 422) runs before the
-items are known, so it sizes a typical label of the scope: GTIN, expiry, a 10-character lot and,
-for serials, a 12-character serial. A configuration refused here would fail for ordinary data;
+The submit-time fit check (docs/contract.md#rendering-options: a label that cannot hold its symbol → 422)
+runs before the items are known, so it sizes a typical label of the scope: GTIN, expiry, a 10-character lot
+and, for serials, a 12-character serial. A configuration refused here would fail for ordinary data;
 longer data that does not fit is caught by the renderer, which fails the job naming the entity.
 Pure tables: no encoder needed in the API.
 """

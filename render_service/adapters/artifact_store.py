@@ -1,5 +1,5 @@
 """Streams an artifact to S3 while it is written: multipart parts as the buffer fills, a single PUT
-when the whole thing is small. Memory is bounded by one part (invariant 5).
+when the whole thing is small. Memory is bounded by one part (bounded memory).
 
 Assembly appends whole objects (the chunks' parts): those go by server-side part copy
 (UploadPartCopy) when they can stand as a part of their own, so their bytes are read once, for
@@ -180,7 +180,7 @@ class S3StreamUpload:
         self._buffer.clear()
 
     async def abort(self) -> None:
-        """Leave nothing half-written behind (invariant 7)."""
+        """Leave nothing half-written behind (graceful shutdown)."""
         self._buffer.clear()
         for copy in self._copies:
             copy.cancel()

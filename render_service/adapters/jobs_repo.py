@@ -84,7 +84,7 @@ async def plan_job(
     chunk_size: int,
     spread: int = 1,
 ) -> bool:
-    """Fix the job's items (invariant 4) and chunk boundaries in one transaction.
+    """Fix the job's items (fixed snapshot) and chunk boundaries in one transaction.
 
     False when the job was planned before (a re-delivered request): nothing changes.
     """
@@ -209,7 +209,7 @@ async def complete_job(
 
 
 async def record_print_history(conn: DbConn, *, job_id: str, first: int, end: int) -> None:
-    """Write the print history of items [first, end) (invariant 4: once, whatever the retries).
+    """Write the print history of items [first, end) (fixed snapshot: once, whatever the retries).
 
     Written while the chunk renders; the `never_printed` filter counts a row only once its job is
     completed (planner.snapshot_query), so completing the job is the single moment it takes effect.

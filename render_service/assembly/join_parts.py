@@ -1,4 +1,4 @@
-"""Joins a multi-chunk job's parts into the final artifact, streaming (DESIGN §5).
+"""Joins a multi-chunk job's parts into the final artifact, streaming (docs/design.md#scaling-one-job).
 
 ZIP: the parts' bytes in order, then `manifest.csv` (the chunks' rows, deflated by the pool tasks
 that made them, joined), then one central directory built from every chunk's records moved to the
@@ -6,7 +6,7 @@ part's absolute start (by the process pool, a part at a time).
 PDF: the constant header, the parts' bytes in order, then one page tree, xref and trailer from
 the parts' object tables. Parts of 5 MiB and more join by server-side part copy, and are only read
 (once, for the SHA-256); smaller ones stream through. Nothing is rendered again; memory holds one
-piece, one upload part and one chunk's sidecar at a time (invariant 5).
+piece, one upload part and one chunk's sidecar at a time (bounded memory).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where a multi-chunk job keeps its parts until assembly (DESIGN §5). Pure.
+"""Where a multi-chunk job keeps its parts until assembly (docs/design.md#scaling-one-job). Pure.
 
 Each chunk leaves its archive bytes plus a small sidecar: for a ZIP the chunk's central-directory
 records and its deflated manifest rows; for a sheet PDF the parts' object tables (`PartInfo`). Keys

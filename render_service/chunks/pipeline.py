@@ -3,7 +3,7 @@
 Items flow from a server-side cursor in batches to the process pool (≤ `batches_in_flight` at
 once, results taken in order), and each finished batch goes straight into the archive writer,
 whose bytes go to the upload sink. Memory is bounded by the batches in flight plus one upload part
-plus the chunk's manifest (invariant 5); the event loop only moves bytes (invariant 6).
+plus the chunk's manifest (bounded memory); the event loop only moves bytes (unblocked event loop).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Entry point for chunk tasks: render one chunk of a planned job; whoever finishes the last chunk
-assembles the artifact (DESIGN §5). Any replica takes any chunk; doing a chunk twice overwrites the
-same objects, and progress counts finished chunks, so nothing is counted or stored twice."""
+assembles the artifact (docs/design.md#scaling-one-job). Any replica takes any chunk; doing a chunk twice
+overwrites the same objects, and progress counts finished chunks, so nothing is counted or stored twice."""
 
 from __future__ import annotations
 

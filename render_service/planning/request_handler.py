@@ -135,7 +135,8 @@ class RequestHandler:
         producer = await self._producer.get()
         partitions = sorted(await producer.partitions_for(self._chunks_topic))
         # Consecutive chunks go to consecutive partitions (from a per-job start), so one job's
-        # chunks reach every partition — and with round-robin assignment every replica (DESIGN §5).
+        # chunks reach every partition — and with round-robin assignment every replica
+        # (docs/design.md#scaling-one-job).
         start = zlib.crc32(job_id.encode())
         pending = await jobs_repo.pending_chunks(self._pool, job_id)
         if not pending and chunk_count > 1:

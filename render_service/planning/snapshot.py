@@ -1,4 +1,5 @@
-"""Resolves an export's filters into SQL over the catalog (SPEC §1.3). Pure: builds text and args.
+"""Resolves an export's filters into SQL over the catalog (docs/contract.md#filters). Pure: builds text and
+args.
 
 Only fixed fragments go into the SQL text; every value is a bound parameter. Items come out in
 entity order (`seq`), which is the order of labels in the artifact.

@@ -1,4 +1,4 @@
-"""The kustomizations build (`kubectl kustomize`, offline) and say what DESIGN §6 asks for.
+"""The kustomizations build (`kubectl kustomize`, offline) and say what docs/design.md#kubernetes asks for.
 
 Each check reads the rendered output, so it covers what an overlay really applies (patches,
 generated ConfigMap names, image overrides included).

@@ -1,4 +1,4 @@
-"""Cancel (SPEC §1.2, ours): the job ends failed at once, rendering stops within seconds, and no
+"""Cancel (docs/contract.md#cancel, ours): the job ends failed at once, rendering stops within seconds, and no
 artifact or part is left in S3."""
 
 from __future__ import annotations

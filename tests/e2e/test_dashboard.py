@@ -448,7 +448,7 @@ async def test_dashboard_export_journey(
     page, watch = await open_dashboard(browser, api_url, tenant.api_key)
     await page.select_option("#scope", "serials")
     await page.select_option("#export_type", "datamatrix")
-    # Only the pairs SPEC §1.1 allows are offered.
+    # Only the allowed pairs (docs/contract.md#export-types-and-formats) are offered.
     assert await page.locator("#file_format option").all_inner_texts() == ["png", "svg"]
     await page.select_option("#file_format", "png")
     await page.fill("#f-product_id", product["id"])

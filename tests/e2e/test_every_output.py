@@ -1,7 +1,7 @@
-"""Every export type × file format × scope (SPEC §1.1) on a catalog of awkward data, through the
-whole system; every symbol is decoded with zxing-cpp (after rasterising SVG with rsvg-convert, EPS
-with Ghostscript, PDF with pdftoppm cell by cell) and compared, content and symbology identifier,
-with what the catalog holds. The expected data is built here by hand from the GS1 rules, not with
+"""Every export type × file format × scope (docs/contract.md#export-types-and-formats) on a catalog of
+awkward data, through the whole system; every symbol is decoded with zxing-cpp (after rasterising SVG with
+rsvg-convert, EPS with Ghostscript, PDF with pdftoppm cell by cell) and compared, content and symbology
+identifier, with what the catalog holds. The expected data is built here by hand from the GS1 rules, not with
 the project's GS1 code."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""DESIGN §5: one job's chunks spread over both render replicas, parts assemble into one artifact
-with every entity exactly once and in order, and a re-delivered chunk task changes nothing."""
+"""docs/design.md#scaling-one-job: one job's chunks spread over both render replicas, parts assemble into one
+artifact with every entity exactly once and in order, and a re-delivered chunk task changes nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Other services talk to us over Kafka (SPEC §2): their requests become jobs, bad ones end failed
+"""Other services talk to us over Kafka (docs/events.md): their requests become jobs, bad ones end failed
 or in the DLQ, and consumption goes on."""
 
 from __future__ import annotations

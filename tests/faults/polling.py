@@ -26,7 +26,8 @@ class PollLog:
 
 
 def check_unavailable_envelope(answer: Any) -> None:
-    """A 503 must be the SPEC §1.4 envelope with a Retry-After, never HTML or a traceback."""
+    """A 503 must be the error envelope (docs/contract.md#errors) with a Retry-After, never HTML or a
+    traceback."""
     assert isinstance(answer.body, dict) and set(answer.body) == {"error"}, answer.body
     error = answer.body["error"]
     assert error["code"] == "SERVICE_UNAVAILABLE" and error["status"] == 503, error

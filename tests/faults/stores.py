@@ -82,7 +82,7 @@ class StoreAccess:
     ) -> list[ConsumerRecord[bytes, bytes]]:
         """Everything on `topic` from offset 0, read by a fresh consumer without a group (no
         commits, nothing shared with the services); stops after `idle` s without a new record.
-        (Tansu's end_offsets() is unreliable after batched produce: DESIGN §3.)"""
+        (Tansu's end_offsets() is unreliable after batched produce: docs/design.md#local-infrastructure.)"""
         consumer = AIOKafkaConsumer(
             topic,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,

@@ -1,4 +1,4 @@
-"""Poison messages on every topic (scenario 9): each ends where SPEC §2 says — the DLQ with the
+"""Poison messages on every topic (scenario 9): each ends where docs/events.md says — the DLQ with the
 reason (not JSON, not a CloudEvent, wrong type, invalid data), a `failed` job (a well-formed
 request that is invalid or names an unknown organization), or parked (an event for a job not
 known yet) — and consumption goes on: good jobs published after them, on every partition,

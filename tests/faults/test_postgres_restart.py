@@ -1,7 +1,7 @@
 """PostgreSQL restarts while jobs render and clients poll and submit (scenario 6).
 
 The machine's cluster is restarted (`pg_ctlcluster ... restart`): every connection of every
-service is cut, new ones are refused for a moment. Clients must get either an answer or the SPEC
+service is cut, new ones are refused for a moment. Clients must get either an answer or the error
 envelope with 503 + Retry-After — never a hang (every request has a client timeout), never a
 500, never a dropped connection — and every job (running ones and those accepted during the
 restart) must complete afterwards. No valid message may end in the DLQ because of the restart.

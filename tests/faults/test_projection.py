@@ -1,9 +1,9 @@
 """The read model under duplicated and reordered events (scenario 8), and rebuilt from the event
 log (scenario 7).
 
-Mechanisms under test (DESIGN invariant 3): every projection statement is a no-op when replayed —
-progress only rises, `completed`/`failed` are final, `version` (the ETag) moves only with a visible
-change; an event for a job the API does not know yet is parked and applied when its request
+Mechanisms under test (the monotonic-projection invariant, docs/invariants.md): every projection statement is
+a no-op when replayed — progress only rises, `completed`/`failed` are final, `version` (the ETag) moves only
+with a visible change; an event for a job the API does not know yet is parked and applied when its request
 arrives. So the read model is a pure function of the event log: replaying `label-export.events`
 (and the requests on `label-export.requested`, which create jobs) from offset 0 into a fresh
 database with `api_service.workers.projection.Projection` gives the live read model back, and replaying

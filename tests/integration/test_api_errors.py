@@ -1,4 +1,4 @@
-"""Every error answers with the SPEC envelope (§1.4) and says what is wrong."""
+"""Every error answers with the error envelope (docs/contract.md#errors) and says what is wrong."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Catalog routes (SPEC §5): bulk creation, pagination, filters, activation, tenancy."""
+"""Catalog routes (docs/contract.md#catalog): bulk creation, pagination, filters, activation, tenancy."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Filters (SPEC §1.3) resolve against the real catalog exactly as a reference model says: every
-filter alone and every pair, scope lots and serials, inactive entities out, other tenants invisible."""
+"""Filters (docs/contract.md#filters) resolve against the real catalog exactly as a reference model says:
+every filter alone and every pair, scope lots and serials, inactive entities out, other tenants invisible."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def filter_values(cat: Catalog) -> dict[str, Any]:
 
 
 def reference(cat: Catalog, scope: str, filters: dict[str, Any]) -> list[uuid.UUID]:
-    """What the SPEC says the filters select, computed in Python."""
+    """What the contract says the filters select, computed in Python."""
     entities = cat.lots if scope == "lots" else cat.serials
     out = []
     for e in entities:

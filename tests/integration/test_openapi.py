@@ -81,8 +81,8 @@ def _fuzz_check(strategy: Any, mode: GenerationMode, base_url: str, api_key: str
         response = case.call(base_url=base_url, headers=headers, timeout=10)
         assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code}"
         if mode is GenerationMode.POSITIVE:
-            # Rules across fields (format fits type, `products` scope reserved, SPEC §1.1)
-            # are not JSON Schema: a schema-valid body may rightly get 422.
+            # Rules across fields (format fits type, `products` scope reserved,
+            # docs/contract.md#export-request) are not JSON Schema: a schema-valid body may rightly get 422.
             case.validate_response(response, headers=headers, excluded_checks=[positive_data_acceptance])
 
     return check

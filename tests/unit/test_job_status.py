@@ -5,7 +5,7 @@ from typing import Any
 
 from api_service.domain.job_status import etag_for, progress_percent, status_body
 
-SPEC_FIELDS = {
+CONTRACT_FIELDS = {
     "job_id",
     "status",
     "total_items",
@@ -47,7 +47,7 @@ def test_progress_percent_rules() -> None:
 
 def test_all_ten_fields_always_present() -> None:
     body = status_body(row())
-    assert body.keys() >= SPEC_FIELDS
+    assert body.keys() >= CONTRACT_FIELDS
     assert body["download_url"] is None and body["output_filename"] is None and body["file_size_bytes"] == 0
 
 

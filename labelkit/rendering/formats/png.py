@@ -34,7 +34,8 @@ def _expand_table(scale: int) -> list[bytes]:
 
 
 def pixels_per_module(module_mm: float, dpi: int) -> int:
-    """Whole pixels per module at `dpi` (SPEC §3): round(module_mm / 25.4 * dpi), at least 1.
+    """Whole pixels per module at `dpi` (docs/contract.md#rendering-options): round(module_mm / 25.4 * dpi),
+    at least 1.
 
     Whole pixels keep every module the same width, which matters more to readers than the exact
     physical size.

@@ -40,7 +40,7 @@ _COPY_CHUNK = 1 << 20
 
 
 class EmptyDocument(ValueError):
-    """A sheet document must have at least one page (SPEC §1.3: fail instead)."""
+    """A sheet document must have at least one page (docs/contract.md#filters: fail instead)."""
 
 
 class PartsMismatch(ValueError):

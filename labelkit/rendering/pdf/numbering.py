@@ -1,7 +1,7 @@
 """Parts of a sheet document and their object numbering, so chunks render apart and join later.
 
-A job's labels are split into chunks (DESIGN §5); each chunk is rendered as a *part*: the page
-objects of its labels and their content streams, and nothing else. The final document is
+A job's labels are split into chunks (docs/design.md#scaling-one-job); each chunk is rendered as a *part*:
+the page objects of its labels and their content streams, and nothing else. The final document is
 
     header (Catalog 1, Font 3) + part 0 + part 1 + … + Pages node 2, xref, trailer
 

@@ -1,8 +1,8 @@
 """1D symbols (GS1-128, Code 128, EAN-13, UPC-A, ITF-14) as bar modules, via zxing-cpp's writer.
 
 The writer draws 1 pixel per module; one pixel row is the whole symbol. EAN/UPC/ITF carry the
-GTIN only (SPEC §3); GS1-128 carries every AI with FNC1 (readers report `]C1`); plain Code 128
-carries the same element string without FNC1, GS separators included (`]C0`).
+GTIN only (docs/contract.md#rendering-options); GS1-128 carries every AI with FNC1 (readers report `]C1`);
+plain Code 128 carries the same element string without FNC1, GS separators included (`]C0`).
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def _gtin_tail(data: GS1Data, keep: int, name: str) -> str:
 
 
 def encode_linear(barcode_type: str, data: GS1Data) -> LinearSymbol:
-    """The 1D symbol for `barcode_type` (SPEC §3 `barcode_type`; `auto` is GS1-128)."""
+    """The 1D symbol for `barcode_type` (docs/contract.md#rendering-options `barcode_type`; `auto` is
+    GS1-128)."""
     if barcode_type in ("auto", "gs1_128"):
         transmitted = element_string(data, leading_fnc1=False)
         bars = _bars(bracketed(data), _F.Code128, "GS1-128", gs1=True)
