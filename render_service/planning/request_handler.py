@@ -111,15 +111,16 @@ class RequestHandler:
             await reemit_outcome(self._emitter, existing)
             return
         await self._emitter.started(job_id, existing.total_items)
-        if (
-            existing.chunk_count == 1
-            and existing.total_items <= self._inline_max_items
-            and estimated_seconds(spec, items=existing.total_items) <= self._inline_max_cpu_seconds
-        ):
+        small = existing.chunk_count == 1 and existing.total_items <= self._inline_max_items
+        cost = estimated_seconds(spec, items=existing.total_items) if small else 0.0
+        if small and cost <= self._inline_max_cpu_seconds:
             # Small cheap jobs skip the fan-out: no second hop through Kafka, no queue behind big
-            # chunks. An expensive one would hold this planner (and every organization behind it).
+            # chunks.
             await self._chunk_worker.run_chunk(job_id, 0)
         else:
+            if small:
+                # An expensive small job would hold this planner, and every organization behind it.
+                log.info("chunk path: estimated %.1f CPU-s, over the inline budget", cost, extra=log_extra)
             await self._hand_out_chunks(job_id, existing.chunk_count)
 
     async def _spread(self) -> int:

@@ -127,10 +127,13 @@ async def test_a_sigkilled_replica_is_restarted_leaves_nothing_and_jobs_complete
             assert first.status == 202, first.body
             assert (await api.wait_terminal(first.body["job_id"]))["status"] == "completed"
 
-            # The replica on the first render port, with its process pool (started by that job
-            # or, if the other replica rendered it, whatever it has).
-            victim = _pid_on_port(_descendants(proc.pid), render_ports[0])
+            # The replica that rendered it: its process pool (forkserver, workers, resource
+            # tracker) is running.
+            ours = _descendants(proc.pid)
+            replicas = {port: _pid_on_port(ours, port) for port in render_ports}
+            _, victim = max(replicas.items(), key=lambda item: len(_descendants(item[1])))
             pool = _descendants(victim)
+            assert len(pool) >= 3, pool
             os.kill(victim, signal.SIGKILL)
             log = await _wait_for(
                 output, "exited with signal SIGKILL; restarting, next try in 1 s", within=10
