@@ -34,17 +34,6 @@ RATE_HEADERS = (
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
-@pytest.fixture
-async def api(session: aiohttp.ClientSession, api_url: str, tenant: Tenant) -> Api:
-    return Api(session, api_url, tenant)
-
-
-@pytest.fixture
 async def second_api_url(service_env: dict[str, str]) -> AsyncIterator[str]:
     """Another API replica on the same database: limits must be shared."""
     env = {k.lower(): v for k, v in service_env.items()}

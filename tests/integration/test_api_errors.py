@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -13,12 +12,6 @@ from labelkit.ids import new_job_id
 from tests.support.api import EXPORTS, Answer, Api, Tenant
 
 VALID_BODY = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
 
 
 def assert_envelope(answer: Answer, status: int, code: str) -> dict[str, Any]:

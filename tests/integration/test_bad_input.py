@@ -34,17 +34,6 @@ SHEET_QR = {
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
-@pytest.fixture
-async def api(session: aiohttp.ClientSession, api_url: str, tenant: Tenant) -> Api:
-    return Api(session, api_url, tenant)
-
-
-@pytest.fixture
 async def others_still_served(
     session: aiohttp.ClientSession, api_url: str, other_tenant: Tenant, render_replicas: list[ServiceProcess]
 ) -> AsyncIterator[None]:

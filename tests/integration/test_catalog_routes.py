@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import aiohttp
-import pytest
-
 from tests.support.api import Api, Tenant
 
 BASE = "/products/api/v1"
-
-
-@pytest.fixture
-async def api(api_url: str, tenant: Tenant) -> AsyncIterator[Api]:
-    async with aiohttp.ClientSession() as session:
-        yield Api(session, api_url, tenant)
 
 
 async def test_product_gtin_is_normalized_and_unique(api: Api) -> None:
