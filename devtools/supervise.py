@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-from dataclasses import dataclass, field
 
 from devtools.services import ServiceProcess
 
@@ -33,43 +32,45 @@ def next_delay(previous: float | None) -> float:
     return FIRST_DELAY if previous is None else min(previous * 2, MAX_DELAY)
 
 
-@dataclass
-class _Watched:
-    service: ServiceProcess
-    delay: float | None = None
-    started_at: float = field(default=0.0)
-
-
 async def supervise(stop: asyncio.Event, services: list[ServiceProcess]) -> None:
-    """Until `stop` is set: restart any service that exited; the others keep running."""
+    """Until `stop` is set: restart any service that exited; the others keep running (one
+    watcher per service, so one in backoff or starting up never delays another)."""
+    async with asyncio.TaskGroup() as group:
+        for service in services:
+            group.create_task(_keep_running(stop, service))
+
+
+async def _keep_running(stop: asyncio.Event, service: ServiceProcess) -> None:
     loop = asyncio.get_running_loop()
-    watched = [_Watched(s, started_at=loop.time()) for s in services]
-    while not stop.is_set():
-        for w in watched:
-            proc = w.service.proc
-            if proc is None or proc.poll() is None:
-                continue
-            if loop.time() - w.started_at > STABLE_AFTER:
-                w.delay = None
-            w.delay = next_delay(w.delay)
-            log.warning(
-                "%s (pid %s) exited with %s; restarting, next try in %.0f s\n%s",
-                w.service.name,
-                proc.pid,
-                describe_exit(proc.returncode),
-                w.delay,
-                w.service.log_tail(10),
-            )
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=w.delay)
-                return
-            except TimeoutError:
-                pass
-            try:
-                await w.service.start()
-                w.started_at = loop.time()
-                log.warning("%s restarted (pid %s)", w.service.name, w.service.pid)
-            except RuntimeError as exc:
-                log.warning("%s did not start: %s", w.service.name, exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=0.5)
+    delay: float | None = None
+    started_at = loop.time()
+    while not await _stopped_within(stop, 0.5):
+        proc = service.proc
+        if proc is None or proc.poll() is None:
+            continue
+        if loop.time() - started_at > STABLE_AFTER:
+            delay = None
+        delay = next_delay(delay)
+        log.warning(
+            "%s (pid %s) exited with %s; restarting, next try in %.0f s\n%s",
+            service.name,
+            proc.pid,
+            describe_exit(proc.returncode),
+            delay,
+            service.log_tail(10),
+        )
+        if await _stopped_within(stop, delay):
+            return
+        try:
+            await service.start()
+        except RuntimeError as exc:  # it exited again or never got ready: the next round retries
+            log.warning("%s did not start: %s", service.name, exc)
+            continue
+        started_at = loop.time()
+        log.warning("%s restarted (pid %s)", service.name, service.pid)
+
+
+async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    return stop.is_set()
