@@ -1,8 +1,9 @@
-"""The faster 1D writers give the same bytes as the writers they replaced.
+"""The 1D writers keep giving the bytes they give today: the baseline a faster encoder or SVG/EPS
+writer must match (or document each change it makes).
 
-`linear_golden.json` holds the SHA-256 of every output below, written by the previous encoder
-(zxing-cpp image row) and SVG/EPS writers (a Python call per bar run) before they were replaced.
-Only symbols within the GS1 limits are compared: longer GS1-128 data is now split or refused.
+`linear_golden.json` holds the SHA-256 of every output below, written by the current encoder
+(zxing-cpp image row) and SVG/EPS writers (a Python call per bar run). Every GS1-128 input is
+within GS1's 48-character limit.
 """
 
 from __future__ import annotations
