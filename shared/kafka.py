@@ -8,20 +8,11 @@ import logging
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordTooLargeError
 
 from shared import events
 from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
-
-# Errors that no retry can cure for one record: it is too large for the broker or its topic is
-# invalid. Anything else a send raises (connections, timeouts, leaders moving) is worth retrying.
-UNPUBLISHABLE_ERRORS: tuple[type[BaseException], ...] = (
-    MessageSizeTooLargeError,
-    RecordTooLargeError,
-    InvalidTopicError,
-)
 
 
 def make_producer(settings: CommonSettings, **overrides: Any) -> AIOKafkaProducer:

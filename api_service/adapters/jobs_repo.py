@@ -120,21 +120,3 @@ async def claim_stale(conn: asyncpg.Connection, *, stale_after: float, limit: in
         limit,
     )
     return rows
-
-
-async def unsent_outbox_rows(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:
-    """The oldest unsent, live rows, locked for this relay (other replicas skip them)."""
-    rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT id, topic, key, value FROM api.outbox WHERE sent_at IS NULL AND dead_at IS NULL
-            ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
-        limit,
-    )
-    return rows
-
-
-async def mark_outbox_sent(conn: asyncpg.Connection, ids: list[int]) -> None:
-    await conn.execute("UPDATE api.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", ids)
-
-
-async def mark_outbox_dead(conn: asyncpg.Connection, *, row_id: int, error: str) -> None:
-    await conn.execute("UPDATE api.outbox SET dead_at = now(), last_error = $2 WHERE id = $1", row_id, error)

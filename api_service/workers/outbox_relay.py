@@ -12,17 +12,13 @@ import asyncio
 import contextlib
 import logging
 import random
-from typing import Any
 
 import asyncpg
 
-from api_service.adapters import jobs_repo, projection_repo
 from api_service.adapters.jobs_repo import OUTBOX_CHANNEL
 from api_service.metrics import OUTBOX_PUBLISHED
-from labelkit.ids import is_valid_job_id
-from shared import events
 from shared.events import CONTENT_TYPE_HEADER
-from shared.kafka import UNPUBLISHABLE_ERRORS, LazyProducer
+from shared.kafka import LazyProducer
 from shared.metrics import KAFKA_ERRORS
 
 log = logging.getLogger(__name__)
@@ -75,50 +71,26 @@ class OutboxRelay:
         self._wake.set()
 
     async def relay_batch(self) -> int:
-        """Send one batch of unsent rows; return how many left the queue (sent or dead).
-
-        Each record stands alone: one the broker refuses for good (too large, invalid) is marked
-        dead and its job failed with the reason, and the rest of the batch is still sent (bad
-        input stays local). A transient error fails the batch; it is sent again (at-least-once).
-        """
+        """Send one batch of unsent rows; return how many were sent."""
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await jobs_repo.unsent_outbox_rows(conn, limit=self._batch_size)
+            rows = await conn.fetch(
+                """SELECT id, topic, key, value FROM api.outbox WHERE sent_at IS NULL
+                    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
+                self._batch_size,
+            )
             if not rows:
                 return 0
             producer = await self._producer.get()
-            sent: list[tuple[asyncpg.Record, asyncio.Future[Any]]] = []
-            dead: list[tuple[asyncpg.Record, BaseException]] = []
-            for r in rows:
-                try:
-                    future = await producer.send(
-                        r["topic"], value=r["value"], key=r["key"].encode(), headers=[CONTENT_TYPE_HEADER]
-                    )
-                except Exception as exc:
-                    if not isinstance(exc, UNPUBLISHABLE_ERRORS):
-                        raise
-                    dead.append((r, exc))
-                    continue
-                sent.append((r, future))
-            results = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
-            published = []
-            for (r, _), result in zip(sent, results, strict=True):
-                if not isinstance(result, BaseException):
-                    published.append(r["id"])
-                elif not isinstance(result, UNPUBLISHABLE_ERRORS):
-                    raise result
-                else:
-                    dead.append((r, result))
-            await jobs_repo.mark_outbox_sent(conn, published)
-            for r, error in dead:
-                await self._bury(conn, r, error)
-        OUTBOX_PUBLISHED.inc(len(published))
-        log.debug("relayed %d outbox rows", len(published))
+            futures = [
+                await producer.send(
+                    r["topic"], value=r["value"], key=r["key"].encode(), headers=[CONTENT_TYPE_HEADER]
+                )
+                for r in rows
+            ]
+            await asyncio.gather(*futures)
+            await conn.execute(
+                "UPDATE api.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+            )
+        OUTBOX_PUBLISHED.inc(len(rows))
+        log.debug("relayed %d outbox rows", len(rows))
         return len(rows)
-
-    async def _bury(self, conn: asyncpg.Connection, row: asyncpg.Record, exc: BaseException) -> None:
-        reason = f"{type(exc).__name__}: {exc}"[:1000]
-        await jobs_repo.mark_outbox_dead(conn, row_id=row["id"], error=reason)
-        if is_valid_job_id(row["key"]):  # every row of ours is keyed by the job it is about
-            error = f"the request could not be published ({len(row['value'])} bytes): {reason}"
-            await projection_repo.apply(conn, events.ExportFailed(job_id=row["key"], error=error))
-        log.error("outbox row %d is dead: %s", row["id"], reason, extra={"job_id": row["key"]})

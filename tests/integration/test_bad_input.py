@@ -16,14 +16,12 @@ import pytest
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from api_service.adapters import jobs_repo
 from api_service.app import create_app
 from api_service.settings import ApiSettings
 from devtools.endpoints import StackEndpoints
 from devtools.ports import free_port
 from devtools.services import ServiceProcess
 from labelkit.ids import new_job_id
-from shared import events
 from tests.support.api import EXPORTS, Api, Tenant
 
 SUBMIT = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
@@ -222,37 +220,3 @@ async def test_a_request_too_large_for_one_message_is_refused_naming_the_field(
     finally:
         await runner.cleanup()
     assert await job_count(db, tenant) == 0
-
-
-async def test_an_outbox_row_the_broker_refuses_fails_its_job_and_later_jobs_still_go(
-    db: asyncpg.Pool, api: Api, tenant: Tenant
-) -> None:
-    """A row written before the submit-time size check existed (or by any other path): 2 MB,
-    over the producer's limit. It must not wedge the relay for every later job."""
-    job_id = new_job_id()
-    request = {
-        **SUBMIT,
-        "filters": {},
-        "asset_config": {"digital_link_base": "https://example.com/" + "a" * 2_000_000},
-    }
-    event = events.export_requested(
-        job_id=job_id,
-        organization_id=tenant.organization_id,
-        spec=request,
-        requested_at=dt.datetime.now(dt.UTC),
-        source="test",
-    )
-    async with db.acquire() as conn, conn.transaction():
-        # The tests' pool has no JSON codec: the JSON columns go as text.
-        as_text = {**request, "filters": "{}", "asset_config": orjson.dumps(request["asset_config"]).decode()}
-        await jobs_repo.insert_job(
-            conn, job_id=job_id, organization_id=tenant.organization_id, request=as_text, source="http"
-        )
-        await jobs_repo.add_to_outbox(conn, topic="label-export.requested", event=event)
-    status = await api.wait_terminal(job_id)
-    assert status["status"] == "failed"
-    assert "could not be published" in status["error"]
-    assert "MessageSizeTooLargeError" in status["error"]
-    row = await db.fetchrow("SELECT sent_at, dead_at, last_error FROM api.outbox WHERE key = $1", job_id)
-    assert row["sent_at"] is None and row["dead_at"] is not None
-    assert "MessageSizeTooLargeError" in row["last_error"]
