@@ -24,8 +24,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from labelkit.ids import new_job_id
-from tests.faults.allowed_endings import verify_completed
-from tests.faults.catalog import make_catalog
+from tests.faults.healthy import another_org_completes_and_all_healthy
 from tests.faults.polling import poll_terminal
 from tests.faults.rig import Rig
 from tests.faults.timings import record
@@ -35,28 +34,6 @@ pytestmark = pytest.mark.slow
 
 REQUESTED, DLQ = "label-export.requested", "label-export.dlq"
 RENDERS = ("render-1", "render-2")
-
-
-async def another_org_completes_and_all_healthy(rig: Rig) -> dict[str, dict[str, object]]:
-    """A normal job of a fresh organization completes; every replica's /healthz is ok with every
-    loop running; returns each service's loop report."""
-    tenant = await rig.tenant()
-    async with rig.client(tenant) as api:
-        catalog = await make_catalog(api, 20)
-        receipt = await api.submit(catalog.body)
-        assert receipt.status == 202, receipt.body
-        status = await poll_terminal(api, receipt.body["job_id"], timeout=90)
-        await verify_completed(rig, api, tenant, status, catalog)
-    reports: dict[str, dict[str, object]] = {}
-    async with aiohttp.ClientSession() as session:
-        for proc in [rig.api, *rig.renders.values()]:
-            async with session.get(f"{proc.url}/healthz") as resp:
-                body = await resp.json()
-                assert resp.status == 200 and body["status"] == "ok", (proc.name, body)
-                assert all(loop["state"] == "running" for loop in body["loops"].values()), (proc.name, body)
-                reports[proc.name] = body["loops"]
-    assert {"outbox-relay", "projection", "stale-jobs", "key-usage", "gauges"} <= set(reports[rig.api.name])
-    return reports
 
 
 async def insert_job(rig: Rig, *, job_id: str, organization_id: uuid.UUID) -> None:
@@ -103,12 +80,12 @@ async def test_outbox_row_that_cannot_be_published_is_dead_and_its_job_fails(rig
     )
 
 
-@pytest.mark.parametrize("size", [1_000_000, 2_000_000])
+@pytest.mark.parametrize("size", [1_048_576, 2_097_152])
 async def test_huge_poison_message_is_dead_lettered_bounded_and_planning_goes_on(rig: Rig, size: int) -> None:
     await rig.ensure_renders(*RENDERS)
     before = {name: await _restarts(rig, name) for name in RENDERS}
     key = f"huge-{size}-{uuid.uuid4().hex[:8]}"
-    value = b"\xff" + bytes(range(256)) * (size // 256)  # not JSON
+    value = b"\xff" + bytes(range(256)) * (size // 256)  # not JSON, over the producers' 1 MiB limit
     producer = AIOKafkaProducer(
         bootstrap_servers=rig.settings.kafka_bootstrap_servers, max_request_size=4 * size
     )
@@ -138,7 +115,7 @@ async def test_huge_poison_message_is_dead_lettered_bounded_and_planning_goes_on
     for name in RENDERS:  # the planner never ended: no restart was needed
         assert reports[rig.render(name).name]["planner"]["restarts"] == before[name], reports
     record(
-        f"{size // 1_000_000} MB non-JSON message on the requested topic",
+        f"{size // 1_048_576} MiB non-JSON message on the requested topic",
         outcome="bounded copy in the DLQ (size, SHA-256, first bytes, reason); planners never restarted; "
         "another organization's job completed",
     )
