@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 
 from shared import events
+from shared.backoff import Backoff, LogThrottle
 from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -166,16 +167,18 @@ class LazyProducer:
         self._task = asyncio.create_task(self._connect(), name="kafka-producer-connect")
 
     async def _connect(self) -> None:
-        delay = 0.2
+        backoff = Backoff(initial=0.2, cap=5.0)
+        quiet = LogThrottle(interval=60)
         while True:
             producer = make_producer(self._settings, **self._overrides)
             try:
                 await producer.start()
             except Exception as exc:
                 await producer.stop()
-                log.warning("Kafka not reachable (%s); retrying in %.1fs", exc, delay)
+                delay = backoff.next()
+                if (held := quiet.ready()) is not None:
+                    log.warning("Kafka not reachable (%s; %d tries not logged); retrying", exc, held)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
                 continue
             self._producer = producer
             self._ready.set()
