@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -20,17 +19,19 @@ from api_service.state import (
     DOWNLOAD_LINKS,
     KAFKA_PRODUCER,
     KEY_USAGE,
+    LOOPS,
     SETTINGS,
 )
 from api_service.workers.key_usage import KeyUsage
 from api_service.workers.outbox_relay import OutboxRelay
 from api_service.workers.projection import Projection
 from api_service.workers.stale_jobs import StaleJobs
-from shared.consumer import ConsumerLoop
+from shared.consumer import ConsumerLoop, consuming
 from shared.db.pool import create_pool
 from shared.kafka import LazyProducer, make_consumer
-from shared.lifecycle import running
+from shared.lifecycle import Loops, supervised
 from shared.metrics import add_metrics_route
+from shared.periodic import every
 from shared.s3 import s3_client
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _key_usage(app: web.Application) -> AsyncIterator[None]:
     usage = KeyUsage(pool=app[DB_POOL], flush_seconds=app[SETTINGS].key_usage_flush_seconds)
     app[KEY_USAGE] = usage
-    async with running(usage.run(), name="key-usage"):
+    async with supervised(app[LOOPS], "key-usage", usage.run):
         yield
     await usage.flush()
 
@@ -82,13 +83,19 @@ async def _outbox_relay(app: web.Application) -> AsyncIterator[None]:
         database_url=settings.database_url,
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
+        max_backoff=settings.outbox_max_backoff_seconds,
     )
-    async with running(relay.run(), name="outbox-relay"):
+    async with supervised(app[LOOPS], "outbox-relay", relay.run):
         yield
 
 
 async def _gauges(app: web.Application) -> AsyncIterator[None]:
-    async with running(sample_gauges(app[DB_POOL]), name="gauges"):
+    pool = app[DB_POOL]
+
+    async def run() -> None:
+        await every(5.0, lambda: sample_gauges(pool), name="gauges")
+
+    async with supervised(app[LOOPS], "gauges", run):
         yield
 
 
@@ -99,8 +106,9 @@ async def _stale_jobs(app: web.Application) -> AsyncIterator[None]:
         requested_topic=settings.topic_requested,
         source=settings.api_source,
         stale_after=settings.stale_job_seconds,
+        max_republishes=settings.stale_job_max_republishes,
     )
-    async with running(stale.run(), name="stale-jobs"):
+    async with supervised(app[LOOPS], "stale-jobs", stale.run):
         yield
 
 
@@ -108,37 +116,23 @@ async def _projection(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     projection = Projection(pool=app[DB_POOL], requested_topic=settings.topic_requested)
 
-    async def run() -> None:
-        # Like the producer, the projection waits for the broker instead of failing start-up.
-        delay = 0.5
-        while True:
-            consumer = make_consumer(
-                settings,
-                settings.topic_events,
-                settings.topic_requested,
-                group_id=settings.projection_group_id,
-            )
-            try:
-                await consumer.start()
-            except Exception as exc:
-                await consumer.stop()
-                log.warning("projection: Kafka not reachable (%s); retrying", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            loop = ConsumerLoop(
-                consumer=consumer,
-                handler=projection.handle,
-                producer=app[KAFKA_PRODUCER],
-                dlq_topic=settings.topic_dlq,
-                name="projection",
-            )
-            try:
-                await loop.run()
-            finally:
-                await consumer.stop()
-
-    async with running(run(), name="projection"):
+    # Like the producer, the projection waits for the broker instead of failing start-up.
+    async with consuming(
+        app[LOOPS],
+        "projection",
+        make_consumer=lambda: make_consumer(
+            settings, settings.topic_events, settings.topic_requested, group_id=settings.projection_group_id
+        ),
+        make_loop=lambda consumer: ConsumerLoop(
+            consumer=consumer,
+            handler=projection.handle,
+            producer=app[KAFKA_PRODUCER],
+            dlq_topic=settings.topic_dlq,
+            dlq_excerpt_bytes=settings.dlq_excerpt_bytes,
+            name="projection",
+        ),
+        stop_timeout=settings.kafka_session_timeout_ms / 1000 + 25,
+    ):
         yield
 
 
@@ -154,6 +148,7 @@ def create_app(settings: ApiSettings | None = None) -> web.Application:
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
+    app[LOOPS] = Loops()
     app.cleanup_ctx.extend(
         [_database, _key_usage, _kafka_producer, _s3, _outbox_relay, _stale_jobs, _gauges, _projection]
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import asyncpg
 from aiohttp import web
 from prometheus_client import Counter, Gauge, Histogram
 
+from api_service.adapters import jobs_repo, outbox_repo
 from api_service.http.errors import Handler
 
 HTTP_SECONDS = Histogram(
@@ -24,6 +24,9 @@ JOB_TRANSITIONS = Counter(
 JOBS_BY_STATUS = Gauge("label_export_jobs", "Jobs in the read model by status", ["status"])
 OUTBOX_LAG = Gauge("label_export_outbox_lag_seconds", "Age of the oldest unsent outbox row (0 when empty)")
 OUTBOX_PUBLISHED = Counter("label_export_outbox_published_total", "Outbox rows published to Kafka")
+OUTBOX_DEAD = Counter(
+    "label_export_outbox_dead_total", "Outbox rows that could never be published (their jobs failed)"
+)
 PROJECTION_LAG = Gauge(
     "label_export_projection_lag_seconds", "Now minus the time of the last event applied to the read model"
 )
@@ -40,19 +43,9 @@ async def http_metrics_middleware(request: web.Request, handler: Handler) -> web
     return response
 
 
-async def sample_gauges(pool: asyncpg.Pool, every: float = 5.0) -> None:
+async def sample_gauges(pool: asyncpg.Pool) -> None:
     """Jobs by status and outbox lag come from the database, sampled on a beat (not per scrape)."""
-    while True:
-        try:
-            rows = await pool.fetch("SELECT status, count(*) AS n FROM api.export_jobs GROUP BY status")
-            counts = {r["status"]: r["n"] for r in rows}
-            for status in ("pending", "processing", "completed", "failed"):
-                JOBS_BY_STATUS.labels(status).set(counts.get(status, 0))
-            lag = await pool.fetchval(
-                "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)"
-                " FROM api.outbox WHERE sent_at IS NULL"
-            )
-            OUTBOX_LAG.set(float(lag))
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            pass  # the next beat tries again; /readyz reports the outage
-        await asyncio.sleep(every)
+    counts = await jobs_repo.count_by_status(pool)
+    for status in ("pending", "processing", "completed", "failed"):
+        JOBS_BY_STATUS.labels(status).set(counts.get(status, 0))
+    OUTBOX_LAG.set(await outbox_repo.oldest_unsent_age(pool))

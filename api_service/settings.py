@@ -17,9 +17,13 @@ class ApiSettings(CommonSettings):
     poll_retry_after_seconds: int = Field(default=1, ge=1)
     outbox_batch_size: int = Field(default=100, ge=1)
     outbox_poll_seconds: float = Field(default=5.0, gt=0)  # fallback when a NOTIFY is missed
+    # The longest wait between relay tries while the broker or the database is away.
+    outbox_max_backoff_seconds: float = Field(default=30.0, gt=0)
     projection_group_id: str = "label-export-api-projection"
     # An open job unchanged this long gets its request re-published (lost messages); see stale_jobs.py.
     stale_job_seconds: float = Field(default=60, gt=0)
+    # A job re-published this many times without moving since fails, saying so (stale_jobs.py).
+    stale_job_max_republishes: int = Field(default=5, ge=1)
     rate_limit_per_minute: int = Field(default=300, ge=1)
     rate_limit_per_day: int = Field(default=10_000, ge=1)
     key_usage_flush_seconds: float = Field(default=5.0, gt=0)

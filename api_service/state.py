@@ -10,6 +10,7 @@ from api_service.domain.principal import Principal
 from api_service.settings import ApiSettings
 from api_service.workers.key_usage import KeyUsage
 from shared.kafka import LazyProducer
+from shared.lifecycle import Loops
 
 SETTINGS = web.AppKey("settings", ApiSettings)
 DB_POOL = web.AppKey("db_pool", asyncpg.Pool)
@@ -18,6 +19,8 @@ KEY_USAGE = web.AppKey("key_usage", KeyUsage)
 DOWNLOAD_LINKS = web.AppKey("download_links", DownloadLinks)
 # Rate-limit counters: a pool whose commits do not wait for the disk (see app.py).
 COUNTERS_POOL = web.AppKey("counters_pool", asyncpg.Pool)
+# Every background loop (relay, projection, sweeps), supervised and reported by the probes.
+LOOPS = web.AppKey("loops", Loops)
 
 
 PRINCIPAL = web.RequestKey("principal", Principal)

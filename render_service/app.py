@@ -3,13 +3,13 @@
 An aiohttp application, so the same `cleanup_ctx` idiom owns every resource (database pool, Kafka
 producer, S3 client, process pool, the two consumer loops) and Kubernetes gets real probes.
 Shutdown (SIGTERM) runs the contexts in reverse: consumers stop taking work, let the chunk in hand
-finish, commit and leave the group; then the pool and clients close (graceful shutdown).
+finish, commit and leave the group; then the pool and clients close (graceful shutdown). Every
+loop runs supervised (`shared.lifecycle.Loops`): one that ends is restarted with backoff, and the
+probes report each by name.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import multiprocessing
 import os
@@ -34,10 +34,10 @@ from render_service.planning.request_handler import RequestHandler
 from render_service.pool_lifetime import init_worker
 from render_service.settings import RenderSettings
 from render_service.watchdog import Watchdog
-from shared.consumer import ConsumerLoop, Handler
+from shared.consumer import ConsumerLoop, Handler, consuming
 from shared.db.pool import create_pool
 from shared.kafka import LazyProducer, make_consumer
-from shared.lifecycle import database_check, running
+from shared.lifecycle import Loops, database_check, supervised
 from shared.metrics import add_metrics_route
 from shared.s3 import s3_client
 
@@ -51,7 +51,7 @@ PRODUCER = web.AppKey("producer", LazyProducer)
 S3 = web.AppKey("s3", Any)
 EXECUTOR = web.AppKey("executor", ProcessPoolExecutor)
 EMITTER = web.AppKey("emitter", EventEmitter)
-LOOPS = web.AppKey("loops", dict)
+LOOPS = web.AppKey("loops", Loops)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -105,41 +105,32 @@ class _LoopSpec:
 
 
 def _consumer_ctx(spec: _LoopSpec) -> Callable[[web.Application], AsyncIterator[None]]:
-    name = spec.name
-
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
         concurrency = spec.concurrency(settings)
-        consumer = make_consumer(
-            settings,
-            spec.topic(settings),
-            group_id=spec.group(settings),
-            partition_assignment_strategy=spec.assignors(app),
-            max_partition_fetch_bytes=64 * 1024,  # tasks are small: don't hoard a partition's backlog
-        )
-        await consumer.start()
-        loop = ConsumerLoop(
-            consumer=consumer,
-            handler=spec.handler(app),
-            producer=app[PRODUCER],
-            dlq_topic=settings.topic_dlq,
-            name=name,
-            concurrency=concurrency,
-            max_records=max(concurrency, 1) * 4,
-        )
-        task = asyncio.create_task(loop.run(), name=name)
-        app[LOOPS][name] = task
-        yield
-        loop.stop()
-        try:
-            await asyncio.wait_for(
-                asyncio.shield(task), timeout=settings.kafka_session_timeout_ms / 1000 + 25
-            )
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await consumer.stop()  # leaves the group: the partitions move at once
+        async with consuming(
+            app[LOOPS],
+            spec.name,
+            make_consumer=lambda: make_consumer(
+                settings,
+                spec.topic(settings),
+                group_id=spec.group(settings),
+                partition_assignment_strategy=spec.assignors(app),
+                max_partition_fetch_bytes=64 * 1024,  # tasks are small: don't hoard a partition's backlog
+            ),
+            make_loop=lambda consumer: ConsumerLoop(
+                consumer=consumer,
+                handler=spec.handler(app),
+                producer=app[PRODUCER],
+                dlq_topic=settings.topic_dlq,
+                dlq_excerpt_bytes=settings.dlq_excerpt_bytes,
+                name=spec.name,
+                concurrency=concurrency,
+                max_records=max(concurrency, 1) * 4,
+            ),
+            stop_timeout=settings.kafka_session_timeout_ms / 1000 + 25,
+        ):
+            yield
 
     return ctx
 
@@ -201,18 +192,24 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    """Alive while both consumer loops run; a crashed loop makes Kubernetes restart the pod."""
-    dead = [name for name, task in request.app[LOOPS].items() if task.done()]
-    return _json({"status": "dead" if dead else "ok", "stopped_loops": dead}, status=500 if dead else 200)
+    """Each loop by name (planner, chunks, watchdog): running, or restarting with its restarts and
+    last error. A loop that ends is restarted in-process with backoff; only a lost supervisor
+    fails liveness, so Kubernetes restarts the pod."""
+    loops = request.app[LOOPS]
+    alive = loops.supervisors_alive()
+    return _json({"status": "ok" if alive else "dead", "loops": loops.report()}, status=200 if alive else 500)
 
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
+    loops = request.app[LOOPS]
     checks = {"database": await database_check(request.app[DB_POOL])}
     checks["kafka"] = "ok" if request.app[PRODUCER].ready else "unavailable"
+    checks["loops"] = "ok" if loops.all_running() else "restarting"
     ready = all(v == "ok" for v in checks.values())
     return _json(
-        {"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503
+        {"status": "ready" if ready else "not ready", "checks": checks, "loops": loops.report()},
+        status=200 if ready else 503,
     )
 
 
@@ -226,14 +223,14 @@ async def _watchdog(app: web.Application) -> AsyncIterator[None]:
         deadline=settings.render_job_deadline_seconds,
         interval=settings.render_watchdog_interval_seconds,
     )
-    async with running(watchdog.run(), name="watchdog"):
+    async with supervised(app[LOOPS], "watchdog", watchdog.run):
         yield
 
 
 def create_app(settings: RenderSettings | None = None) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings or RenderSettings()
-    app[LOOPS] = {}
+    app[LOOPS] = Loops()
     app[WORKER_GROUP] = GroupSizeAssignor()
     app.cleanup_ctx.extend(
         [

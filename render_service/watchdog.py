@@ -10,7 +10,6 @@ chunk tasks are re-handed out by the planner when the API re-publishes a job tha
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -20,6 +19,7 @@ from render_service.adapters import jobs_repo
 from render_service.adapters.object_cleanup import delete_job_objects
 from render_service.emitter import EventEmitter
 from render_service.outcomes import reemit_outcome
+from shared.periodic import every
 from shared.s3 import is_transient_s3_error
 
 log = logging.getLogger(__name__)
@@ -46,12 +46,7 @@ class Watchdog:
         self._interval = interval
 
     async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.sweep()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("watchdog sweep skipped: %s", exc)
+        await every(self._interval, self.sweep, name="watchdog")
 
     async def sweep(self) -> None:
         async with self._pool.acquire() as conn, conn.transaction():

@@ -2,8 +2,13 @@
 
 - Offsets are committed only after the handler's effect is durable (at-least-once).
 - `InvalidMessage` from a handler sends the record to the DLQ with the reason, and consumption goes
-  on (poison isolation). Other errors are retried with backoff: transient ones (connections, timeouts)
+  on (poison isolation). Other errors are retried with backoff: transient ones (`shared.transient`)
   without limit, since dropping them would lose a job; anything else `max_attempts` times, then DLQ.
+- Dead-lettering itself may fail (too large, broker errors): a bounded copy is sent instead, and
+  if even that fails the record is logged and skipped. The offset always moves on (poison
+  isolation); so does a failed commit, which the next commit covers.
+- `consuming` is the one way both services start a consumer: it waits for the broker with
+  backoff and runs the loop supervised (restarted with backoff if it ends), stopping gracefully.
 - While a handler runs, the partitions are paused and the loop keeps calling `getmany`, so a long
   render never exceeds `max_poll_interval_ms` (unblocked event loop).
 - `stop()` lets the records in hand finish, commits, and returns (graceful shutdown); the caller then
@@ -15,35 +20,30 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
-import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeAlias
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from shared.backoff import Backoff, LogThrottle
 from shared.events import InvalidMessage
 from shared.kafka import LazyProducer, send_to_dlq
+from shared.lifecycle import Loops
 from shared.metrics import CONSUMER_LAG, HANDLE_SECONDS, KAFKA_ERRORS, MESSAGES_HANDLED
+from shared.transient import is_transient as shared_is_transient
 
 log = logging.getLogger(__name__)
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Handler = Callable[[Record], Awaitable[None]]
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.AdminShutdownError,  # the database is restarting
-    asyncpg.exceptions.InternalClientError,  # a pooled connection the restart broke
-    KafkaError,
-)
+#: Tries of a dead-letter send the broker refused for being away, before the record is skipped.
+DLQ_SEND_TRIES = 3
 
 
 class ConsumerLoop:
@@ -55,6 +55,7 @@ class ConsumerLoop:
         producer: LazyProducer,
         dlq_topic: str,
         name: str,
+        dlq_excerpt_bytes: int = 4096,
         max_attempts: int = 5,
         max_records: int = 50,
         concurrency: int = 1,
@@ -64,11 +65,12 @@ class ConsumerLoop:
         self._handler = handler
         self._producer = producer
         self._dlq_topic = dlq_topic
+        self._dlq_excerpt_bytes = dlq_excerpt_bytes
         self._name = name
         self._max_attempts = max_attempts
         self._max_records = max_records
         self._concurrency = concurrency
-        self._is_transient = is_transient or (lambda exc: isinstance(exc, TRANSIENT_ERRORS))
+        self._is_transient = is_transient or shared_is_transient
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -143,6 +145,7 @@ class ConsumerLoop:
 
     async def _handle_with_retries(self, record: Record) -> None:
         attempt = 0
+        backoff = Backoff(initial=0.4, cap=10.0)
         while True:
             attempt += 1
             try:
@@ -166,7 +169,7 @@ class ConsumerLoop:
                         record, f"handler failed {attempt} times: {type(exc).__name__}: {exc}"
                     )
                     return
-                delay = min(0.2 * 2 ** min(attempt, 6), 10.0) * (0.5 + random.random())
+                delay = backoff.next()
                 log.warning(
                     "%s: %s on %s@%d (attempt %d); retrying in %.1fs",
                     self._name,
@@ -179,8 +182,37 @@ class ConsumerLoop:
                 await asyncio.sleep(delay)
 
     async def _dead_letter(self, record: Record, reason: str) -> None:
-        producer = await self._producer.get()
-        await send_to_dlq(producer, self._dlq_topic, record, reason)
+        """Never raises (but cancellation): a record that cannot be dead-lettered is logged with
+        what identifies it and skipped, so one message cannot stop its partition."""
+        backoff = Backoff(initial=0.5, cap=5.0)
+        for attempt in range(1, DLQ_SEND_TRIES + 1):
+            try:
+                producer = await self._producer.get()
+                await send_to_dlq(
+                    producer, self._dlq_topic, record, reason, excerpt_bytes=self._dlq_excerpt_bytes
+                )
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                KAFKA_ERRORS.labels("dlq").inc()
+                if attempt < DLQ_SEND_TRIES and shared_is_transient(exc):
+                    await asyncio.sleep(backoff.next())
+                    continue
+                value = record.value or b""
+                log.error(
+                    "%s: could not dead-letter %s@%d:%d (%d bytes, sha256 %s; reason: %s): %s: %s; skipped",
+                    self._name,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    len(value),
+                    hashlib.sha256(value).hexdigest(),
+                    reason[:1000],
+                    type(exc).__name__,
+                    exc,
+                )
+                return
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         if not offsets:
@@ -195,3 +227,68 @@ class ConsumerLoop:
             KAFKA_ERRORS.labels("commit").inc()
             # A rebalance took the partition: the new owner re-delivers, and handlers are idempotent.
             log.warning("%s: commit failed after rebalance: %s", self._name, exc)
+        except KafkaError as exc:
+            KAFKA_ERRORS.labels("commit").inc()
+            # The broker is away: the next commit carries these offsets too; until then a
+            # re-delivery repeats only idempotent effects.
+            log.warning("%s: commit failed: %s: %s", self._name, type(exc).__name__, exc)
+
+
+@contextlib.asynccontextmanager
+async def consuming(
+    loops: Loops,
+    name: str,
+    *,
+    make_consumer: Callable[[], AIOKafkaConsumer],
+    make_loop: Callable[[AIOKafkaConsumer], ConsumerLoop],
+    stop_timeout: float,
+) -> AsyncIterator[None]:
+    """Run a consumer loop, supervised, for the life of the block.
+
+    The consumer starts in the background and waits for the broker with backoff, so a service
+    boots while Kafka is down. A loop that ends is restarted (a fresh consumer) by `loops`. On the
+    way out the loop stops taking records, lets those in hand finish and commits (at most
+    `stop_timeout` s), then the consumer leaves the group so its partitions move at once.
+    """
+    stopping = asyncio.Event()
+    current: list[ConsumerLoop] = []
+
+    async def run() -> None:
+        backoff = Backoff(initial=0.5, cap=5.0)
+        quiet = LogThrottle(interval=60)
+        while True:
+            consumer = make_consumer()
+            try:
+                await consumer.start()
+                break
+            except Exception as exc:
+                await consumer.stop()
+                if not shared_is_transient(exc):
+                    raise
+                if (held := quiet.ready()) is not None:
+                    log.warning("%s: Kafka not reachable (%s; %d more not logged); retrying", name, exc, held)
+            if stopping.is_set():
+                return
+            await asyncio.sleep(backoff.next())
+        try:
+            loop = make_loop(consumer)
+            current[:] = [loop]
+            if stopping.is_set():
+                return
+            await loop.run()
+        finally:
+            current.clear()
+            await consumer.stop()  # leaves the group: the partitions move at once
+
+    handle = loops.start(name, run)
+    try:
+        yield
+    finally:
+        handle.stop()
+        stopping.set()
+        for loop in current:
+            loop.stop()
+        try:
+            await asyncio.wait_for(asyncio.shield(handle.task), timeout=stop_timeout)
+        except TimeoutError:
+            await handle.cancel()

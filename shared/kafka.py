@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import logging
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import KafkaError
 
 from shared import events
+from shared.backoff import Backoff, LogThrottle
 from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -68,17 +73,70 @@ async def publish_event(producer: AIOKafkaProducer, topic: str, event: events.Cl
     )
 
 
-async def send_to_dlq(
-    producer: AIOKafkaProducer, dlq_topic: str, record: ConsumerRecord[bytes, bytes], reason: str
-) -> None:
-    """Keep the original bytes and say where they came from and why they were refused."""
-    headers = [
+def _dlq_headers(record: ConsumerRecord[bytes, bytes], reason: str) -> list[tuple[str, bytes]]:
+    return [
         ("dlq-reason", reason.encode("utf-8", "replace")[:1000]),
         ("dlq-source-topic", record.topic.encode()),
         ("dlq-source-partition", str(record.partition).encode()),
         ("dlq-source-offset", str(record.offset).encode()),
     ]
-    await producer.send_and_wait(dlq_topic, value=record.value, key=record.key, headers=headers)
+
+
+#: The key of a bounded copy is cut to this much: a key can be as large as a value.
+BOUNDED_KEY_BYTES = 256
+
+
+def bounded_copy(
+    record: ConsumerRecord[bytes, bytes], *, reason: str, error: str, excerpt_bytes: int
+) -> bytes:
+    """The DLQ value sent when the full copy could not be: enough to find, size and recognise the
+    original (its first bytes, its size, its SHA-256), whatever its size or content."""
+    value = record.value or b""
+    return orjson.dumps(
+        {
+            "dlq_bounded_copy": 1,
+            "reason": reason[:1000],
+            "full_copy_error": error[:1000],
+            "source": {"topic": record.topic, "partition": record.partition, "offset": record.offset},
+            "original_size": len(value),
+            "sha256": hashlib.sha256(value).hexdigest(),
+            "key_size": len(record.key or b""),
+            "head_base64": base64.b64encode(value[:excerpt_bytes]).decode(),
+        }
+    )
+
+
+async def send_to_dlq(
+    producer: AIOKafkaProducer,
+    dlq_topic: str,
+    record: ConsumerRecord[bytes, bytes],
+    reason: str,
+    *,
+    excerpt_bytes: int,
+) -> None:
+    """Keep the original bytes and say where they came from and why they were refused.
+
+    If the full copy cannot be sent (too large for the producer or the broker, or refused), a
+    bounded copy goes instead (`bounded_copy`, header `dlq-bounded: 1`). An error of that second
+    send is the caller's: it must still move the offset on.
+    """
+    headers = _dlq_headers(record, reason)
+    try:
+        await producer.send_and_wait(dlq_topic, value=record.value, key=record.key, headers=headers)
+        bounded = False
+    except KafkaError as exc:
+        if exc.retriable:
+            raise  # the broker is away: the bounded copy would fail the same way
+        copy = bounded_copy(
+            record, reason=reason, error=f"{type(exc).__name__}: {exc}", excerpt_bytes=excerpt_bytes
+        )
+        await producer.send_and_wait(
+            dlq_topic,
+            value=copy,
+            key=(record.key or b"")[:BOUNDED_KEY_BYTES],
+            headers=[*headers, ("dlq-bounded", b"1")],
+        )
+        bounded = True
     log.warning(
         "sent message to DLQ",
         extra={
@@ -86,6 +144,7 @@ async def send_to_dlq(
             "partition": record.partition,
             "offset": record.offset,
             "reason": reason,
+            "bounded_copy": bounded,
         },
     )
 
@@ -108,16 +167,18 @@ class LazyProducer:
         self._task = asyncio.create_task(self._connect(), name="kafka-producer-connect")
 
     async def _connect(self) -> None:
-        delay = 0.2
+        backoff = Backoff(initial=0.2, cap=5.0)
+        quiet = LogThrottle(interval=60)
         while True:
             producer = make_producer(self._settings, **self._overrides)
             try:
                 await producer.start()
             except Exception as exc:
                 await producer.stop()
-                log.warning("Kafka not reachable (%s); retrying in %.1fs", exc, delay)
+                delay = backoff.next()
+                if (held := quiet.ready()) is not None:
+                    log.warning("Kafka not reachable (%s; %d tries not logged); retrying", exc, held)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
                 continue
             self._producer = producer
             self._ready.set()

@@ -35,6 +35,9 @@ class CommonSettings(BaseSettings):
     # usual message.max.bytes). The API refuses at submit a job whose `requested` event would not
     # fit, so no outbox row can be unpublishable for its size.
     kafka_max_message_bytes: int = Field(default=1_048_576, ge=65_536)
+    # When a refused message cannot be copied whole to the DLQ (too large, refused by the broker),
+    # its first this-many bytes go instead, with its size, SHA-256 and the reason (docs/events.md).
+    dlq_excerpt_bytes: int = Field(default=4096, ge=0, le=32_768)
 
     topic_requested: str = "label-export.requested"
     topic_events: str = "label-export.events"

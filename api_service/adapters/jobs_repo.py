@@ -101,22 +101,57 @@ async def mark_failed(conn: asyncpg.Connection, *, job_id: str, error: str) -> N
     )
 
 
+async def try_sweep_lock(conn: asyncpg.Connection, lock_id: int) -> bool:
+    """Whether this transaction holds the sweep's advisory lock (one replica sweeps at a time)."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_id))
+
+
 async def claim_stale(conn: asyncpg.Connection, *, stale_after: float, limit: int) -> list[asyncpg.Record]:
-    """Open jobs unchanged for `stale_after` s, not re-published within it, with no unsent request
-    in the outbox; marks them re-published now."""
+    """Open jobs unchanged for `stale_after` s, not re-published within it, with no request still
+    due in the outbox; marks them re-published now and counts the tries since the job last moved."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """UPDATE api.export_jobs j SET republished_at = now()
+        """UPDATE api.export_jobs j SET republished_at = now(),
+                  republish_count = CASE WHEN j.republished_at IS NULL OR j.updated_at > j.republished_at
+                                         THEN 1 ELSE j.republish_count + 1 END
             WHERE j.job_id IN (
                 SELECT job_id FROM api.export_jobs
                  WHERE status IN ('pending', 'processing')
                    AND updated_at < now() - make_interval(secs => $1)
                    AND (republished_at IS NULL OR republished_at < now() - make_interval(secs => $1))
                    AND NOT EXISTS (SELECT 1 FROM api.outbox o
-                                    WHERE o.key = export_jobs.job_id AND o.sent_at IS NULL)
+                                    WHERE o.key = export_jobs.job_id AND o.sent_at IS NULL
+                                      AND o.dead_at IS NULL)
                  ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
            RETURNING job_id, organization_id, scope, export_type, file_format, filters, asset_config,
-                     requested_at""",
+                     requested_at, republish_count""",
         stale_after,
         limit,
     )
     return rows
+
+
+async def fail_exhausted(
+    conn: asyncpg.Connection, *, stale_after: float, max_republishes: int, error: str
+) -> list[str]:
+    """Fail the open jobs re-published `max_republishes` times without moving since; their ids."""
+    ids: list[str] = [
+        r["job_id"]
+        for r in await conn.fetch(
+            """UPDATE api.export_jobs SET status = 'failed', error = $3, completed_at = now(),
+                      version = version + 1, updated_at = now()
+                WHERE status IN ('pending', 'processing')
+                  AND republish_count >= $2
+                  AND updated_at <= republished_at
+                  AND republished_at < now() - make_interval(secs => $1)
+            RETURNING job_id""",
+            stale_after,
+            max_republishes,
+            error,
+        )
+    ]
+    return ids
+
+
+async def count_by_status(conn: DbConn) -> dict[str, int]:
+    rows = await conn.fetch("SELECT status, count(*) AS n FROM api.export_jobs GROUP BY status")
+    return {r["status"]: r["n"] for r in rows}

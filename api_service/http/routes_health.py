@@ -7,7 +7,7 @@ import asyncio
 from aiohttp import web
 
 from api_service.http.json_io import json_response
-from api_service.state import DB_POOL, KAFKA_PRODUCER
+from api_service.state import DB_POOL, KAFKA_PRODUCER, LOOPS
 from shared.lifecycle import database_check
 
 routes = web.RouteTableDef()
@@ -15,7 +15,13 @@ routes = web.RouteTableDef()
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
+    """Each background loop by name: running, or restarting (with its restarts and last error).
+    A restarting loop is the supervisor's to bring back; only a lost supervisor fails liveness."""
+    loops = request.app[LOOPS]
+    alive = loops.supervisors_alive()
+    return json_response(
+        {"status": "ok" if alive else "dead", "loops": loops.report()}, status=200 if alive else 500
+    )
 
 
 @routes.get("/readyz")
@@ -32,9 +38,10 @@ async def readyz(request: web.Request) -> web.Response:
         checks["kafka"] = "ok" if ok else "unavailable"
     except Exception as exc:
         checks["kafka"] = f"unavailable: {type(exc).__name__}"
-    # Kafka down makes the API degraded, not unready: submits still succeed into the outbox
-    # (no lost job), which an unready pod — taken out of its Service — could not do.
+    loops = request.app[LOOPS]
+    # Kafka down, or a loop restarting, makes the API degraded, not unready: submits still succeed
+    # into the outbox (no lost job), which an unready pod — taken out of its Service — could not do.
     if checks["database"] != "ok":
-        return json_response({"status": "not ready", "checks": checks}, status=503)
-    status = "ready" if checks["kafka"] == "ok" else "degraded"
-    return json_response({"status": status, "checks": checks})
+        return json_response({"status": "not ready", "checks": checks, "loops": loops.report()}, status=503)
+    status = "ready" if checks["kafka"] == "ok" and loops.all_running() else "degraded"
+    return json_response({"status": status, "checks": checks, "loops": loops.report()})

@@ -3,16 +3,13 @@ flushed in one UPDATE every few seconds. Old rate-limit counters are pruned on t
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 import uuid
 
 import asyncpg
 
 from api_service.adapters import api_keys_repo
-
-log = logging.getLogger(__name__)
+from shared.periodic import every
 
 
 class KeyUsage:
@@ -37,9 +34,4 @@ class KeyUsage:
             await api_keys_repo.prune_rate_counters(self._pool)
 
     async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self._flush_seconds)
-            try:
-                await self.flush()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("could not record key usage: %s", exc)
+        await every(self._flush_seconds, self.flush, name="key-usage")

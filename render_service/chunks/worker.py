@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -31,6 +30,7 @@ from render_service.domain.models import LIVE, Chunk, PlannedJob
 from render_service.metrics import ASSEMBLY_SECONDS, CHUNK_SECONDS, JOBS_FINISHED
 from render_service.outcomes import reemit_outcome
 from shared import events
+from shared.backoff import Backoff
 from shared.consumer import Record
 from shared.metrics import S3_ERRORS
 from shared.s3 import content_disposition, is_transient_s3_error
@@ -137,7 +137,7 @@ class ChunkWorker:
         `storage_budget` seconds; then the job fails saying so. Each try starts the step over:
         uploads are aborted on failure and keys are deterministic."""
         deadline = time.monotonic() + self._storage_budget
-        delay = 0.5
+        backoff = Backoff(initial=0.5, cap=10.0)
         while True:
             try:
                 return await step()
@@ -145,14 +145,14 @@ class ChunkWorker:
                 if not is_transient_s3_error(exc):
                     raise
                 S3_ERRORS.labels("artifact").inc()
+                delay = backoff.next()
                 if time.monotonic() + delay > deadline:
                     raise RenderFailure(
                         f"object storage unavailable for more than {self._storage_budget:.0f} s: "
                         f"{type(exc).__name__}: {exc}"
                     ) from None
                 log.warning("object storage error (%s); retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 10.0)
+                await asyncio.sleep(delay)
 
     async def _render(self, job: PlannedJob, chunk: Chunk) -> int:
         """Render into the final artifact (one-chunk job) or the chunk's part; returns its size."""

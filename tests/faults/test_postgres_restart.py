@@ -18,6 +18,7 @@ import pytest
 from tests.faults.allowed_endings import verify_completed
 from tests.faults.catalog import make_catalog
 from tests.faults.chunks import wait_done_chunks
+from tests.faults.healthy import another_org_completes_and_all_healthy
 from tests.faults.polling import PollLog, check_unavailable_envelope, poll_terminal
 from tests.faults.postgres_server import pg_ctl, postgres_answers
 from tests.faults.rig import Rig
@@ -103,6 +104,12 @@ async def test_postgres_restart_while_jobs_run_and_clients_poll(rig: Rig, postgr
     reasons = [dict(r.headers).get("dlq-reason", b"").decode() for r in dlq]
     assert not dlq, f"valid messages dead-lettered during the restart: {reasons}"
     assert 500 not in log.codes and 500 not in submit_codes
+    # Every loop of every service survived the restart (or was restarted): the relay, the
+    # projection, the sweeps, the planners and chunk workers, the watchdogs.
+    reports = await another_org_completes_and_all_healthy(rig)
+    restarts = {
+        f"{svc}/{name}": loop["restarts"] for svc, loops in reports.items() for name, loop in loops.items()
+    }
     accepted_during = submit_codes.get(202, 0)
     record(
         "6. PostgreSQL restarted while 3 jobs render, 20 clients poll and one submits",
@@ -114,5 +121,6 @@ async def test_postgres_restart_while_jobs_run_and_clients_poll(rig: Rig, postgr
         max_poll_latency_s=log.max_latency,
         all_done_after_pg_back_s=done_at - back_at,
         dlq_entries=len(dlq),
+        loop_restarts={k: v for k, v in restarts.items() if v},
         lost="nothing",
     )
