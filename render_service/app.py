@@ -147,6 +147,7 @@ def _request_handler(app: web.Application) -> Handler:
         chunks_topic=settings.topic_chunks,
         source=settings.render_source,
         chunk_size=settings.render_chunk_size,
+        org_limits=settings.org_limits,
         replicas=lambda: app[WORKER_GROUP].members,
         s3=app[S3],
         bucket=settings.s3_bucket,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.org_limits import OrgLimits
+
 
 class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
@@ -49,4 +51,20 @@ class CommonSettings(BaseSettings):
     s3_secret_access_key: str | None = None
     s3_bucket: str = "label-exports"
 
+    # Per-organization limits (shared/org_limits.py, docs/contract.md#organization-limits): service
+    # defaults an organization's own values override (labels-admin set-org-limits). Both services
+    # enforce them: the API at submit, the render planner on the exact count of every request.
+    org_max_items_per_job: int = Field(default=1_000_000, ge=1)
+    org_max_open_jobs: int = Field(default=100, ge=1)
+    org_max_open_items: int = Field(default=5_000_000, ge=1)
+
     log_level: str = "INFO"
+
+    @property
+    def org_limits(self) -> OrgLimits:
+        """The service defaults of the per-organization limits."""
+        return OrgLimits(
+            max_items_per_job=self.org_max_items_per_job,
+            max_open_jobs=self.org_max_open_jobs,
+            max_open_items=self.org_max_open_items,
+        )

@@ -17,7 +17,7 @@ import asyncpg
 
 from labelkit.export_spec import InvalidExportSpec
 from labelkit.ids import is_valid_job_id
-from render_service.adapters import jobs_repo
+from render_service.adapters import jobs_repo, org_limits_repo
 from render_service.adapters.object_cleanup import delete_job_objects
 from render_service.chunks.task import ChunkTask, chunk_task_event
 from render_service.chunks.worker import ChunkWorker
@@ -27,6 +27,7 @@ from render_service.planning.inline_cost import estimated_seconds
 from shared import events
 from shared.consumer import Record
 from shared.kafka import LazyProducer
+from shared.org_limits import OrgLimitExceeded, OrgLimits
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class RequestHandler:
         chunks_topic: str,
         source: str,
         chunk_size: int,
+        org_limits: OrgLimits,
         replicas: Callable[[], int | None],
         s3: Any,
         bucket: str,
@@ -61,6 +63,7 @@ class RequestHandler:
         self._chunks_topic = chunks_topic
         self._source = source
         self._chunk_size = chunk_size
+        self._org_limits = org_limits
         self._replicas = replicas
 
     async def handle(self, record: Record) -> None:
@@ -94,15 +97,29 @@ class RequestHandler:
             if not await jobs_repo.organization_exists(self._pool, request.organization_id):
                 await self._refuse(job_id, f"unknown organization {request.organization_id}")
                 return
-            async with self._pool.acquire() as conn:
-                planned = await jobs_repo.plan_job(
-                    conn,
+            try:
+                async with self._pool.acquire() as conn:
+                    planned = await jobs_repo.plan_job(
+                        conn,
+                        job_id=job_id,
+                        organization_id=request.organization_id,
+                        spec=spec,
+                        chunk_size=self._chunk_size,
+                        spread=await self._spread(),
+                        limits=self._org_limits,
+                    )
+            except OrgLimitExceeded as exc:
+                # Over a limit of its organization: the same message as the API's refusal; recorded,
+                # so a re-delivery says it again rather than planning once the load has gone down.
+                await org_limits_repo.record_refused(
+                    self._pool,
                     job_id=job_id,
                     organization_id=request.organization_id,
                     spec=spec,
-                    chunk_size=self._chunk_size,
-                    spread=await self._spread(),
+                    error=exc.message,
                 )
+                await self._refuse(job_id, exc.message)
+                return
             if planned:
                 log.info("planned job", extra=log_extra)
             existing = await jobs_repo.get_job(self._pool, job_id)

@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from api_service.adapters import api_keys_repo, catalog_repo
+from api_service.adapters import api_keys_repo, catalog_repo, org_limits_repo
 from devtools.services import ServiceProcess
 from devtools.stack import LocalStack, StackOptions
 from devtools.system import Services, service_env
@@ -149,6 +149,10 @@ class Rig(StoreAccess):
         org = await catalog_repo.create_organization(self.db, name=name or f"faults-{uuid.uuid4().hex[:8]}")
         key_id, key = await api_keys_repo.create_key(self.db, organization_id=org, name="faults")
         await api_keys_repo.set_rate_limits(self.db, key_id=key_id, per_minute=1_000_000, per_day=10_000_000)
+        # The load case keeps up to 200 jobs open at once: over the default open-jobs limit.
+        await org_limits_repo.set_organization_limits(
+            self.db, organization_id=org, max_items_per_job=0, max_open_jobs=10_000, max_open_items=0
+        )
         return Tenant(organization_id=org, api_key=key, key_id=key_id)
 
     @contextlib.asynccontextmanager
