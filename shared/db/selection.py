@@ -50,7 +50,10 @@ def selection_query(
     if f.product_id is not None:
         where.append(f"l.product_id = {bind(f.product_id)}")
     if f.lot_ids is not None:
-        where.append(f"l.id = ANY({bind(f.lot_ids)}::uuid[])")
+        # On the entity's own column: the planner then sees how many serials those lots hold (its
+        # statistics of serials.lot_id) and reads a small lot by index instead of every serial of
+        # the organization (measured: 0.2 ms instead of 600 ms for 10 of 1.1M serials).
+        where.append(f"{'s.lot_id' if spec.scope == 'serials' else 'l.id'} = ANY({bind(f.lot_ids)}::uuid[])")
     if f.serial_ids is not None:
         where.append(f"s.id = ANY({bind(f.serial_ids)}::uuid[])")
     if f.lot_run_id is not None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,10 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
-from aiohttp import web
 from aiokafka import AIOKafkaProducer
 
-from api_service.app import create_app
 from api_service.settings import ApiSettings
 from devtools.endpoints import StackEndpoints
-from devtools.ports import free_port
 from devtools.services import ServiceProcess
 from devtools.stack import LocalStack
 from shared.org_limits import LimitName, limit_message
@@ -226,19 +222,6 @@ async def test_too_many_items_open(
         receipt = await api.submit(fits.body)
         assert receipt.status == 202, receipt.body
     await all_complete(api, [held, receipt.body["job_id"]], [HOLDER_ITEMS, 100])
-
-
-@pytest.fixture
-async def second_api_url(service_env: dict[str, str]) -> AsyncIterator[str]:
-    """Another API replica on the same database and topics (its own projection group)."""
-    env = {k.lower(): v for k, v in service_env.items()}
-    env["projection_group_id"] = f"{env['projection_group_id']}-second-{uuid.uuid4().hex[:6]}"
-    settings = ApiSettings(**env, api_port=free_port())
-    runner = web.AppRunner(create_app(settings))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", settings.api_port).start()
-    yield f"http://127.0.0.1:{settings.api_port}"
-    await runner.cleanup()
 
 
 async def test_two_replicas_racing_for_the_last_slot_give_it_to_one_submit(
