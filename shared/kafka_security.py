@@ -9,6 +9,7 @@ quietly connecting without the protection the operator meant to turn on).
 from __future__ import annotations
 
 import ssl
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,16 +40,17 @@ class KafkaSecurityError(ValueError):
 def check_kafka_security(settings: CommonSettings) -> None:
     """Raise KafkaSecurityError naming the setting when the combination is wrong."""
     protocol = settings.kafka_security_protocol
+    credentials = {
+        "KAFKA_SASL_USERNAME": settings.kafka_sasl_username,
+        "KAFKA_SASL_PASSWORD": settings.kafka_sasl_password,
+    }
+    files = {
+        "KAFKA_SSL_CA_FILE": settings.kafka_ssl_ca_file,
+        "KAFKA_SSL_CERT_FILE": settings.kafka_ssl_cert_file,
+        "KAFKA_SSL_KEY_FILE": settings.kafka_ssl_key_file,
+    }
     if protocol in SASL_PROTOCOLS:
-        missing = [
-            name
-            for name, value in (
-                ("KAFKA_SASL_USERNAME", settings.kafka_sasl_username),
-                ("KAFKA_SASL_PASSWORD", settings.kafka_sasl_password),
-            )
-            if _blank(value)
-        ]
-        if missing:
+        if missing := [name for name, value in credentials.items() if _blank(value)]:
             names = " and ".join(missing)
             raise KafkaSecurityError(f"{names} must be set with KAFKA_SECURITY_PROTOCOL={protocol}")
         if settings.kafka_sasl_mechanism == "PLAIN" and protocol != "SASL_SSL":
@@ -57,39 +59,24 @@ def check_kafka_security(settings: CommonSettings) -> None:
                 "use it only with KAFKA_SECURITY_PROTOCOL=SASL_SSL"
             )
     else:
-        stray = [
-            name
-            for name, value in (
-                ("KAFKA_SASL_USERNAME", settings.kafka_sasl_username),
-                ("KAFKA_SASL_PASSWORD", settings.kafka_sasl_password),
-            )
-            if value is not None
-        ]
-        if stray:
-            # Credentials without a SASL protocol are a forgotten KAFKA_SECURITY_PROTOCOL: the
-            # clients would connect without them, which is not what whoever set them meant.
-            raise KafkaSecurityError(
-                f"{' and '.join(stray)} set, but KAFKA_SECURITY_PROTOCOL={protocol} does not use them "
-                "(SASL_SSL or SASL_PLAINTEXT does)"
-            )
-    files = {
-        "KAFKA_SSL_CA_FILE": settings.kafka_ssl_ca_file,
-        "KAFKA_SSL_CERT_FILE": settings.kafka_ssl_cert_file,
-        "KAFKA_SSL_KEY_FILE": settings.kafka_ssl_key_file,
-    }
+        # Credentials without a SASL protocol are a forgotten KAFKA_SECURITY_PROTOCOL: the clients
+        # would connect without them, which is not what whoever set them meant. Same for TLS files.
+        _refuse_unused(credentials, protocol, "them (SASL_SSL or SASL_PLAINTEXT does)")
     if protocol not in TLS_PROTOCOLS:
-        stray = [name for name, value in files.items() if value is not None]
-        if stray:
-            raise KafkaSecurityError(
-                f"{' and '.join(stray)} set, but KAFKA_SECURITY_PROTOCOL={protocol} does not use TLS "
-                "(SSL or SASL_SSL does)"
-            )
+        _refuse_unused(files, protocol, "TLS (SSL or SASL_SSL does)")
         return
     if (settings.kafka_ssl_cert_file is None) != (settings.kafka_ssl_key_file is None):
         raise KafkaSecurityError(
             "KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together: set both or neither"
         )
     ssl_context(settings)  # an unreadable CA or a key that does not match its certificate fails now
+
+
+def _refuse_unused(values: Mapping[str, object], protocol: str, uses: str) -> None:
+    if stray := [name for name, value in values.items() if value is not None]:
+        raise KafkaSecurityError(
+            f"{' and '.join(stray)} set, but KAFKA_SECURITY_PROTOCOL={protocol} does not use {uses}"
+        )
 
 
 def ssl_context(settings: CommonSettings) -> ssl.SSLContext:
