@@ -14,14 +14,16 @@ import asyncpg
 import orjson
 import pytest
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 
 from api_service.app import create_app
 from api_service.settings import ApiSettings
 from devtools.endpoints import StackEndpoints
+from devtools.kafka_admin import client_settings
 from devtools.ports import free_port
 from devtools.services import ServiceProcess
 from labelkit.ids import new_job_id
+from shared.kafka import make_consumer, make_producer
 from tests.support.api import EXPORTS, Api, Tenant
 
 SUBMIT = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
@@ -154,7 +156,7 @@ async def test_the_same_sheet_request_over_kafka_ends_failed_naming_the_field(
         "datacontenttype": "application/json",
         "data": data,
     }
-    producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap_servers)
+    producer = make_producer(client_settings(endpoints.kafka_bootstrap_servers))
     await producer.start()
     try:
         await producer.send_and_wait("label-export.requested", orjson.dumps(event), key=job_id.encode())
@@ -173,7 +175,7 @@ async def test_the_same_sheet_request_over_kafka_ends_failed_naming_the_field(
 async def dlq_keys(endpoints: StackEndpoints) -> set[bytes]:
     """Every key on the DLQ: each partition read from its start to its end offset (no group, so
     nothing waits for an assignment and an empty answer cannot be a slow join)."""
-    dlq = AIOKafkaConsumer(bootstrap_servers=endpoints.kafka_bootstrap_servers, enable_auto_commit=False)
+    dlq = make_consumer(client_settings(endpoints.kafka_bootstrap_servers), group_id=None)
     await dlq.start()
     keys: set[bytes] = set()
     try:
