@@ -38,7 +38,7 @@ from tests.faults.stores import StoreAccess
 from tests.faults.waiting import now
 from tests.support.api import Api, Tenant
 
-# Fast recovery settings (the brief's values): failures heal in seconds instead of minutes.
+# Fast recovery settings (docs/reliability.md lists them): failures heal in seconds instead of minutes.
 FAST_ENV = {
     "RENDER_POOL_SIZE": "1",  # two cores: two replicas with one render process each
     "RENDER_CHUNK_SIZE": "1000",  # modest jobs fan out into many chunks ...
