@@ -18,6 +18,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from devtools.ports import free_port
+from devtools.system import LOCAL_KAFKA
 from devtools.tansu import TansuBroker
 from shared.consumer import ConsumerLoop, Record
 from tests.faults.waiting import wait_for
@@ -58,8 +59,8 @@ async def test_records_of_other_partitions_are_not_lost_while_a_handler_works(br
         group_id=f"loop-{secrets.token_hex(3)}",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        session_timeout_ms=3000,
-        heartbeat_interval_ms=500,
+        session_timeout_ms=int(LOCAL_KAFKA["KAFKA_SESSION_TIMEOUT_MS"]),
+        heartbeat_interval_ms=int(LOCAL_KAFKA["KAFKA_HEARTBEAT_INTERVAL_MS"]),
     )
     await producer.send_and_wait("work", b"slow", partition=0)
     await consumer.start()
