@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import inspect
 import uuid
 from collections.abc import Sequence
 
@@ -220,7 +221,8 @@ class FakeStorage:
 
 class FakeRenderer:
     """Writes one line per item, reporting progress per item; `before_item` lets a test act
-    mid-render (another replica completing the job, a cancel), `fail_with` a bad label."""
+    mid-render (another replica completing the job, a cancel, a stall while another worker takes
+    the chunk over: an action may be async), `fail_with` a bad label."""
 
     def __init__(self) -> None:
         self.rendered: list[tuple[str, int]] = []  # (job_id, chunk_index), in render order
@@ -235,8 +237,8 @@ class FakeRenderer:
             raise RenderFailure(self.fail_with)
         for n, seq in enumerate(range(chunk.first_seq, chunk.end_seq), start=1):
             action = self.before_item.get((job.job_id, seq))
-            if callable(action):
-                action()
+            if callable(action) and inspect.isawaitable(result := action()):
+                await result
             sink.write(f"{seq}\n".encode())
             await on_progress(n)
         return None if whole else PartSidecar(records=b"r", manifest=b"m")
