@@ -24,6 +24,19 @@ def dockerfile_sources() -> set[str]:
     return copied
 
 
+def wheel_contents(context: Path, wheels: Path) -> tuple[list[str], set[str]]:
+    """The file names in the project wheel built from `context`, and their top-level packages."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(context)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = wheels.glob("label_export-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    return names, {name.split("/")[0] for name in names if "/" in name and ".dist-info/" not in name}
+
+
 def test_the_image_build_copies_no_dev_tooling() -> None:
     copied = dockerfile_sources()
     assert {"pyproject.toml", "labelkit", "shared", "api_service", "render_service"} <= copied
@@ -46,16 +59,7 @@ def test_the_image_wheel_holds_the_runtime_packages_only(tmp_path: Path) -> None
         else:
             context.mkdir(exist_ok=True)
             shutil.copy2(path, context / source)
-    wheels = tmp_path / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(context)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = wheels.glob("label_export-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
-    top_levels = {name.split("/")[0] for name in names if "/" in name and ".dist-info/" not in name}
+    names, top_levels = wheel_contents(context, tmp_path / "wheels")
     assert top_levels == {"labelkit", "shared", "api_service", "render_service"}
     assert any(n.startswith("shared/db/migrations/") and n.endswith(".sql") for n in names)
     assert any(n.startswith("api_service/static/") for n in names), "the dashboard's page ships"
@@ -74,14 +78,5 @@ def test_the_project_wheel_holds_no_dev_tooling(tmp_path: Path) -> None:
         shutil.copytree(
             ROOT / name, context / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules")
         )
-    wheels = tmp_path / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(context)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = wheels.glob("label_export-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
-    top_levels = {name.split("/")[0] for name in names if "/" in name and ".dist-info/" not in name}
+    _, top_levels = wheel_contents(context, tmp_path / "wheels")
     assert top_levels == {"labelkit", "shared", "api_service", "render_service", "label_client"}
