@@ -21,6 +21,7 @@ from labelkit.export_spec import FileFormat as FileFormat
 from labelkit.export_spec import Scope as Scope
 from labelkit.field_errors import describe, field_errors
 from labelkit.ids import JOB_ID_ALPHABET
+from labelkit.limits import NO_CONTROL_CHARS
 
 CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
 
@@ -114,16 +115,25 @@ DATA_MODELS: dict[str, type[_Data]] = {
 TYPE_OF: dict[type[BaseModel], str] = {model: name for name, model in DATA_MODELS.items()}
 
 
+# The envelope's attributes are short names, never text: at most this many characters and no
+# control character (the projection stores `source`; a NUL would not even fit a PostgreSQL text
+# column). A message breaking it is not a usable CloudEvent: DLQ with the reason.
+MAX_ENVELOPE_CHARS = 256
+EnvelopeName = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_ENVELOPE_CHARS), NO_CONTROL_CHARS
+]
+
+
 class CloudEvent(BaseModel):
     """Structured-mode envelope. `data` stays a dict here; `parse_data` types it."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     specversion: Literal["1.0"]
-    id: Annotated[str, StringConstraints(min_length=1)]
-    source: Annotated[str, StringConstraints(min_length=1)]
-    type: Annotated[str, StringConstraints(min_length=1)]
-    subject: str | None = None
+    id: EnvelopeName
+    source: EnvelopeName
+    type: EnvelopeName
+    subject: Annotated[str, StringConstraints(max_length=MAX_ENVELOPE_CHARS), NO_CONTROL_CHARS] | None = None
     time: dt.datetime | None = None
     datacontenttype: Literal["application/json"] | None = None
     data: dict[str, Any]
