@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic_core import to_jsonable_python
 
 from labelkit.export_spec import AssetConfig, ExportSpec, Filters, InvalidExportSpec, coherence_errors
@@ -83,19 +83,31 @@ class ExportProgress(_Data):
     total_items: int = Field(ge=0)
 
 
+# Bounds of the events' own strings: an S3 key is at most 1024 bytes; a file name and a media type
+# are short. A failed event's reason is cut to MAX_ERROR_CHARS (a reason is for people; the job
+# still ends failed, whoever published it).
+MAX_OBJECT_KEY = 1024
+MAX_SHORT_NAME = 255
+MAX_ERROR_CHARS = 2_000
+
+
+def _cut_error(value: object) -> object:
+    return value[:MAX_ERROR_CHARS] if isinstance(value, str) else value
+
+
 class ExportCompleted(_Data):
     job_id: JobId
     total_items: int = Field(ge=0)
-    key: str
-    output_filename: str
+    key: Annotated[str, StringConstraints(min_length=1, max_length=MAX_OBJECT_KEY)]
+    output_filename: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT_NAME)]
     file_size_bytes: int = Field(ge=0)
-    content_type: str
+    content_type: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT_NAME)]
     sha256: str = Field(pattern="^[0-9a-f]{64}$")
 
 
 class ExportFailed(_Data):
     job_id: JobId
-    error: str
+    error: Annotated[str, StringConstraints(max_length=MAX_ERROR_CHARS), BeforeValidator(_cut_error)]
 
 
 class CancelRequested(_Data):

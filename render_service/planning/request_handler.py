@@ -24,8 +24,6 @@ from shared.consumer import Record
 
 log = logging.getLogger(__name__)
 
-MAX_REASON_CHARS = 2_000
-
 
 class RequestHandler:
     def __init__(
@@ -151,6 +149,6 @@ class RequestHandler:
         log.info("job cancelled", extra={"job_id": data.job_id, "organization_id": str(data.organization_id)})
 
     async def _refuse(self, job_id: str, reason: str) -> None:
-        reason = reason[:MAX_REASON_CHARS]  # the failed event stays small whatever was sent
+        reason = reason[: events.MAX_ERROR_CHARS]  # the failed event and this log line stay small
         log.info("refused request: %s", reason, extra={"job_id": job_id})
         await self._emitter.failed(job_id, reason)
