@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 
 from devtools.kafka_admin import client_settings
 from devtools.ports import free_port
+from devtools.system import LOCAL_KAFKA
 from devtools.tansu import TansuBroker
 from shared.consumer import ConsumerLoop, Record
 from shared.kafka import make_consumer, make_producer
@@ -59,8 +60,8 @@ async def test_records_of_other_partitions_are_not_lost_while_a_handler_works(br
         settings,
         "work",
         group_id=f"loop-{secrets.token_hex(3)}",
-        session_timeout_ms=3000,
-        heartbeat_interval_ms=500,
+        session_timeout_ms=int(LOCAL_KAFKA["KAFKA_SESSION_TIMEOUT_MS"]),
+        heartbeat_interval_ms=int(LOCAL_KAFKA["KAFKA_HEARTBEAT_INTERVAL_MS"]),
     )
     await producer.send_and_wait("work", b"slow", partition=0)
     await consumer.start()
