@@ -39,7 +39,7 @@ from api_service.adapters import api_keys_repo, catalog_repo, org_limits_repo  #
 from api_service.domain.principal import Principal  # noqa: E402
 from api_service.services.export_jobs import submit_export  # noqa: E402
 from labelkit.export_spec import ExportSpec, parse_export_spec  # noqa: E402
-from render_service.planning.snapshot import snapshot_query  # noqa: E402
+from render_service.adapters.snapshot_query import snapshot_query  # noqa: E402
 from shared.db.migrate import migrate  # noqa: E402
 from shared.db.org_limits import lock_organization, organization_limits  # noqa: E402
 from shared.db.pool import _init_connection  # noqa: E402

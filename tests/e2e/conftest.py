@@ -8,12 +8,14 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from devtools.endpoints import StackEndpoints
+from devtools.kafka_admin import client_settings
+from shared.kafka import make_producer
 
 
 @pytest.fixture
 async def producer(endpoints: StackEndpoints) -> AsyncIterator[AIOKafkaProducer]:
     """A producer of another service, publishing requests straight to Kafka."""
-    producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap_servers)
+    producer = make_producer(client_settings(endpoints.kafka_bootstrap_servers))
     await producer.start()
     yield producer
     await producer.stop()

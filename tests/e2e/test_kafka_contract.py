@@ -10,9 +10,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from devtools.endpoints import StackEndpoints
+from devtools.kafka_admin import client_settings
+from shared.kafka import make_consumer
 from tests.support.api import Api, Tenant
 from tests.support.kafka_requests import cloud_event, request_data, wait_visible
 
@@ -68,11 +70,10 @@ async def test_non_cloudevent_goes_to_dlq_and_consumption_continues(
     poison = [b"not json at all", b'{"hello": "world"}', cloud_event({"job_id": "short"})]
     for value in poison:
         await producer.send_and_wait("label-export.requested", value, key=b"poison")
-    dlq = AIOKafkaConsumer(
+    dlq = make_consumer(
+        client_settings(endpoints.kafka_bootstrap_servers),
         "label-export.dlq",
-        bootstrap_servers=endpoints.kafka_bootstrap_servers,
         group_id=f"dlq-reader-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
     )
     await dlq.start()
     try:

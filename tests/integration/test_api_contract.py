@@ -14,8 +14,8 @@ import pytest
 from api_service.adapters import api_keys_repo
 from api_service.settings import ApiSettings
 from labelkit.ids import new_job_id
-from tests.conftest import make_tenant
 from tests.support.api import EXPORTS, Api, Tenant
+from tests.support.tenants import make_tenant
 
 BODY = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
 RATE_HEADERS = (

@@ -1,20 +1,12 @@
-"""Chunk bounds of a planned job, and the snapshot's selection (shared/db/selection.py, one definition
-with the API's count at submit). Pure: builds text and args."""
+"""A planned job's chunks: item ranges of at most the chunk size, spread evenly over the render
+replicas and, for sheet PDFs, aligned to whole pages. Pure."""
 
 from __future__ import annotations
 
 import math
-import uuid
-from typing import Any
 
 from labelkit.export_spec import ExportSpec
 from labelkit.sheets.templates import DEFAULT_TEMPLATE_NAME, parse_template
-from shared.db.selection import selection_query
-
-
-def snapshot_query(spec: ExportSpec, organization_id: uuid.UUID) -> tuple[str, list[Any]]:
-    """SELECT entity_id, gtin, lot, expiry, serial, entity_seq of every matching active entity, in order."""
-    return selection_query(spec, organization_id)
 
 
 def chunk_bounds(total: int, chunk_size: int, *, align: int = 1, spread: int = 1) -> list[tuple[int, int]]:

@@ -1,15 +1,22 @@
-"""The chunk worker's `ChunkStore` port on PostgreSQL: the `jobs_repo` queries, bound to a pool."""
+"""The chunk worker's `ChunkStore` and the planner's `PlanStore` ports on PostgreSQL: the
+`jobs_repo` queries, bound to a pool."""
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 
-from render_service.adapters import jobs_repo
+from labelkit.export_spec import ExportSpec
+from render_service.adapters import jobs_repo, org_limits_repo
 from render_service.domain.models import Chunk, PlannedJob
+from shared.org_limits import OrgLimits
 
 
-class PostgresChunkStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+class PostgresRenderStore:
+    def __init__(self, pool: asyncpg.Pool, *, org_limits: OrgLimits | None = None) -> None:
+        """`org_limits`: the service defaults of the per-organization limits plan_job enforces."""
+        self._org_limits = org_limits
         self._pool = pool
 
     async def get_job(self, job_id: str) -> PlannedJob | None:
@@ -83,3 +90,31 @@ class PostgresChunkStore:
 
     async def mark_cleaned(self, job_id: str) -> None:
         await jobs_repo.mark_cleaned(self._pool, job_id)
+
+    # -- what the planner needs besides ----------------------------------------------------------
+    async def organization_exists(self, organization_id: uuid.UUID) -> bool:
+        return await jobs_repo.organization_exists(self._pool, organization_id)
+
+    async def plan_job(
+        self, *, job_id: str, organization_id: uuid.UUID, spec: ExportSpec, chunk_size: int, spread: int
+    ) -> bool:
+        async with self._pool.acquire() as conn:
+            return await jobs_repo.plan_job(
+                conn,
+                job_id=job_id,
+                organization_id=organization_id,
+                spec=spec,
+                chunk_size=chunk_size,
+                spread=spread,
+                limits=self._org_limits,
+            )
+
+    async def record_refused(
+        self, *, job_id: str, organization_id: uuid.UUID, spec: ExportSpec, error: str
+    ) -> None:
+        await org_limits_repo.record_refused(
+            self._pool, job_id=job_id, organization_id=organization_id, spec=spec, error=error
+        )
+
+    async def pending_chunks(self, job_id: str) -> list[int]:
+        return await jobs_repo.pending_chunks(self._pool, job_id)
