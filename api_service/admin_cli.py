@@ -5,6 +5,8 @@
     labels-admin create-key ORG_ID [--name N] [--expires-days D]   (prints the key once)
     labels-admin revoke-key KEY_ID
     labels-admin set-limits KEY_ID --per-minute N --per-day N      (0 = service default)
+    labels-admin set-org-limits ORG_ID [--max-items-per-job N] [--max-open-jobs N] [--max-open-items N]
+                                                                   (0 = service default)
     labels-admin seed-demo [--env-file .run/demo.env] [--api-url URL]
     labels-admin export-schemas [DIR]
 
@@ -22,14 +24,17 @@ from pathlib import Path
 
 import asyncpg
 
-from api_service.adapters import api_keys_repo, catalog_repo
+from api_service.adapters import api_keys_repo, catalog_repo, org_limits_repo
 from api_service.domain.catalog import generated_serials
 from labelkit.gs1 import gtin_check_digit
 from shared.db.migrate import migrate
+from shared.org_limits import LimitName
 from shared.schemas import write_event_schemas
 from shared.settings import CommonSettings
 
 DEMO_ORGANIZATION = "Demo Pharma"
+# set-org-limits' options, named like the limits (shared/org_limits.py LimitName).
+ORG_LIMITS = [name.value for name in LimitName]
 DEMO_PRODUCTS = [
     ("950600013435", "Aspirin 500 mg, 20 tablets"),
     ("950600013436", "Ibuprofen 200 mg, 24 tablets"),
@@ -121,6 +126,16 @@ async def _run(args: argparse.Namespace) -> int:
                 print(f"error: no key {args.key_id}", file=sys.stderr)
                 return 2
             print(f"limits of {args.key_id}: {args.per_minute}/minute, {args.per_day}/day (0 = default)")
+        elif args.command == "set-org-limits":
+            values = {name: getattr(args, name) for name in ORG_LIMITS}
+            if min(values.values()) < 0:
+                print("error: limits must be 0 (service default) or positive", file=sys.stderr)
+                return 2
+            if not await org_limits_repo.set_organization_limits(conn, organization_id=args.org_id, **values):
+                print(f"error: no organization {args.org_id}", file=sys.stderr)
+                return 2
+            shown = ", ".join(f"{name} {value}" for name, value in values.items())
+            print(f"limits of organization {args.org_id}: {shown} (0 = default)")
         elif args.command == "seed-demo":
             org, key = await ensure_demo(conn)
             print(f"organization: {org}\nAPI key: {key}")
@@ -150,6 +165,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("key_id", type=uuid.UUID)
     p.add_argument("--per-minute", type=int, default=0)
     p.add_argument("--per-day", type=int, default=0)
+    p = sub.add_parser("set-org-limits", help="per-organization limits on work (0 = service default)")
+    p.add_argument("org_id", type=uuid.UUID)
+    for name in ORG_LIMITS:
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=int, default=0)
     p = sub.add_parser("seed-demo", help="create a demo organization with catalog data and a key")
     p.add_argument("--env-file", default=None)
     p.add_argument("--api-url", default="http://127.0.0.1:8080")

@@ -26,4 +26,6 @@ class ApiSettings(CommonSettings):
     stale_job_max_republishes: int = Field(default=5, ge=1)
     rate_limit_per_minute: int = Field(default=300, ge=1)
     rate_limit_per_day: int = Field(default=10_000, ge=1)
+    # Retry-After of a 429 for an organization's open jobs or items: when a job may have ended.
+    org_limit_retry_after_seconds: int = Field(default=30, ge=1)
     key_usage_flush_seconds: float = Field(default=5.0, gt=0)

@@ -114,7 +114,8 @@ class Transport:
                 continue
             if answer.status in ok:
                 return answer
-            # 429 is refused before any handler runs, so it is safe to repeat whatever the method.
+            # A 429 had no effect (a rate limit refuses before any handler runs; an organization's
+            # open-work limit refuses before the job is recorded): safe to repeat whatever the method.
             retryable = answer.status == 429 or (repeatable and answer.status in RETRYABLE_STATUSES)
             delay = retry_delay(attempt, retry_after=answer.retry_after)
             if retryable and attempt <= self.max_retries and delay <= self.max_retry_wait:

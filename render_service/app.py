@@ -139,7 +139,7 @@ def _consumer_ctx(spec: _LoopSpec) -> Callable[[web.Application], AsyncIterator[
 def _request_handler(app: web.Application) -> Handler:
     settings = app[SETTINGS]
     return RequestHandler(
-        store=PostgresRenderStore(app[DB_POOL]),
+        store=PostgresRenderStore(app[DB_POOL], org_limits=settings.org_limits),
         emitter=app[EMITTER],
         tasks=KafkaChunkTasks(app[PRODUCER], topic=settings.topic_chunks, source=settings.render_source),
         storage=_object_storage(app),

@@ -12,6 +12,7 @@ from pydantic import Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.kafka_security import check_kafka_security
+from shared.org_limits import OrgLimits
 
 
 class CommonSettings(BaseSettings):
@@ -65,9 +66,25 @@ class CommonSettings(BaseSettings):
     s3_secret_access_key: str | None = None
     s3_bucket: str = "label-exports"
 
+    # Per-organization limits (shared/org_limits.py, docs/contract.md#organization-limits): service
+    # defaults an organization's own values override (labels-admin set-org-limits). Both services
+    # enforce them: the API at submit, the render planner on the exact count of every request.
+    org_max_items_per_job: int = Field(default=1_000_000, ge=1)
+    org_max_open_jobs: int = Field(default=100, ge=1)
+    org_max_open_items: int = Field(default=5_000_000, ge=1)
+
     log_level: str = "INFO"
 
     @model_validator(mode="after")
     def _kafka_security_is_consistent(self) -> CommonSettings:
         check_kafka_security(self)
         return self
+
+    @property
+    def org_limits(self) -> OrgLimits:
+        """The service defaults of the per-organization limits."""
+        return OrgLimits(
+            max_items_per_job=self.org_max_items_per_job,
+            max_open_jobs=self.org_max_open_jobs,
+            max_open_items=self.org_max_open_items,
+        )

@@ -81,6 +81,20 @@ async def api_url(service_env: dict[str, str]) -> AsyncIterator[str]:
     await runner.cleanup()
 
 
+@pytest.fixture
+async def second_api_url(service_env: dict[str, str]) -> AsyncIterator[str]:
+    """Another API replica on the same database and topics: whatever is shared (rate limits,
+    organization limits) must hold across replicas. Its projection has a group of its own."""
+    env = {k.lower(): v for k, v in service_env.items()}
+    env["projection_group_id"] += "-second"
+    settings = ApiSettings(**env, api_port=free_port())
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", settings.api_port).start()
+    yield f"http://127.0.0.1:{settings.api_port}"
+    await runner.cleanup()
+
+
 @pytest.fixture(scope="session")
 async def render_replicas(service_env: dict[str, str]) -> AsyncIterator[list[ServiceProcess]]:
     """Two render replicas in one consumer group, as real processes."""

@@ -26,12 +26,15 @@ async def insert_job(
     source: str,
     idempotency_key: str | None = None,
     request_hash: str | None = None,
+    estimated_items: int = 0,
 ) -> bool:
-    """Create a pending job; False when it already exists (a replayed request)."""
+    """Create a pending job; False when it already exists (a replayed request). `estimated_items`:
+    its items as counted at submit, what it weighs against max_open_items until it starts."""
     status = await conn.execute(
         """INSERT INTO api.export_jobs (job_id, organization_id, scope, export_type, file_format,
-                                        filters, asset_config, source, idempotency_key, request_hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                        filters, asset_config, source, idempotency_key, request_hash,
+                                        estimated_items)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (job_id) DO NOTHING""",
         job_id,
         organization_id,
@@ -43,6 +46,7 @@ async def insert_job(
         source,
         idempotency_key,
         request_hash,
+        estimated_items,
     )
     return bool(status.endswith(" 1"))
 

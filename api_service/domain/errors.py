@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from labelkit.field_errors import FieldError
+from shared.org_limits import OrgLimitExceeded
 
 
 class DomainError(Exception):
@@ -35,3 +36,13 @@ class InvalidRequest(DomainError):
     def __init__(self, errors: Sequence[FieldError], message: str = "request validation failed") -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class OverLimit(DomainError):
+    """The job would break one of its organization's limits (shared/org_limits.py has the rule and
+    the message the render planner uses too). `retry_after`: seconds until a retry may fit."""
+
+    def __init__(self, exceeded: OrgLimitExceeded, *, retry_after: int) -> None:
+        super().__init__(exceeded.message)
+        self.exceeded = exceeded
+        self.retry_after = retry_after

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import orjson
 from aiohttp import web
 
-from api_service.domain.errors import Conflict, DomainError, InvalidRequest, NotFound
+from api_service.domain.errors import Conflict, DomainError, InvalidRequest, NotFound, OverLimit
 from labelkit.field_errors import FieldError
 from shared.transient import is_transient
 
@@ -63,6 +63,12 @@ def from_domain(err: DomainError) -> ApiError:
         return ApiError(409, err.message, details=err.details)
     if isinstance(err, InvalidRequest):
         return ApiError(422, err.message, details=err.errors)
+    if isinstance(err, OverLimit) and err.exceeded.retryable:
+        # Open jobs or items: the same request fits once a job has ended.
+        return ApiError(429, err.message, headers={"Retry-After": str(err.retry_after)})
+    if isinstance(err, OverLimit):
+        # The job itself is too large: no retry helps; the selection (filters) is what to change.
+        return ApiError(422, err.message, details=[FieldError("filters", err.message)])
     raise TypeError(f"no HTTP mapping for {type(err).__name__}")
 
 

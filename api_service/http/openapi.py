@@ -142,6 +142,18 @@ def _paths() -> dict[str, Any]:
                         "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                     }
                 ],
+                extra={
+                    422: {
+                        "description": "Validation error, or a job larger than the organization's limits"
+                        " allow (docs/contract.md#organization-limits); `details` names each field",
+                        "content": _json(out.ErrorEnvelope),
+                    },
+                    429: {
+                        "description": "Rate limit exceeded, or the organization's open jobs or open items"
+                        " at their limit; see Retry-After",
+                        "content": _json(out.ErrorEnvelope),
+                    },
+                },
             )
         },
         exports + "{job_id}/": {

@@ -42,6 +42,8 @@ async def submit(request: web.Request) -> web.Response:
         requested_topic=settings.topic_requested,
         source=settings.api_source,
         max_message_bytes=settings.kafka_max_message_bytes,
+        limits=settings.org_limits,
+        limit_retry_after=settings.org_limit_retry_after_seconds,
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
     location = poll_path(receipt.job_id)

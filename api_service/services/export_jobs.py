@@ -10,8 +10,8 @@ from typing import Any
 import asyncpg
 import orjson
 
-from api_service.adapters import jobs_repo
-from api_service.domain.errors import InvalidRequest
+from api_service.adapters import jobs_repo, org_limits_repo
+from api_service.domain.errors import InvalidRequest, OverLimit
 from api_service.domain.principal import Principal
 from api_service.metrics import JOBS_SUBMITTED
 from labelkit.export_spec import ExportSpec
@@ -19,7 +19,9 @@ from labelkit.field_errors import FieldError
 from labelkit.ids import new_job_id
 from labelkit.limits import MAX_IDEMPOTENCY_KEY, control_char_message
 from shared import events
+from shared.db.org_limits import admit, organization_limits
 from shared.kafka import fits_one_message
+from shared.org_limits import OrgLimitExceeded, OrgLimits
 
 IDEMPOTENCY_KEY_MAX = MAX_IDEMPOTENCY_KEY
 
@@ -63,9 +65,12 @@ async def submit_export(
     requested_topic: str,
     source: str,
     max_message_bytes: int,
+    limits: OrgLimits,
+    limit_retry_after: int,
     idempotency_key: str | None = None,
 ) -> Receipt:
-    """Record the job and its requested event in one transaction (no lost job)."""
+    """Record the job and its requested event in one transaction (no lost job), within the
+    organization's limits (`limits`: the service defaults; the organization's overrides apply)."""
     if idempotency_key is not None:
         check_idempotency_key(idempotency_key)
     request = spec.request_data()
@@ -104,6 +109,10 @@ async def submit_export(
             if previous is not None:
                 await jobs_repo.release_idempotency_key(conn, job_id=previous["job_id"])
 
+        # A replayed receipt (above) is never refused: its job was admitted when it was made.
+        items = await _admit(
+            conn, principal=principal, spec=spec, defaults=limits, retry_after=limit_retry_after
+        )
         await jobs_repo.insert_job(
             conn,
             job_id=job_id,
@@ -112,7 +121,37 @@ async def submit_export(
             source="http",
             idempotency_key=idempotency_key,
             request_hash=body_hash,
+            estimated_items=items or 0,
         )
         await jobs_repo.add_to_outbox(conn, topic=requested_topic, event=event)
     JOBS_SUBMITTED.labels(spec.export_type).inc()
     return Receipt(job_id=job_id, status="pending", created=True)
+
+
+async def _admit(
+    conn: asyncpg.Connection, *, principal: Principal, spec: ExportSpec, defaults: OrgLimits, retry_after: int
+) -> int | None:
+    """Refuse a job over its organization's limits (OverLimit); else its items as counted now.
+
+    The count of the job's items runs before the organization's lock, so a large selection being
+    counted holds up no other submit; the open work is counted after it (lock_organization), and
+    the job is inserted before the lock is released at commit (race-safe across API replicas).
+    With `never_printed` the count is unknown here and the render planner's exact count decides.
+    """
+    org = principal.organization_id
+    limits = await organization_limits(conn, org, defaults)
+    items = await org_limits_repo.count_items(
+        conn, spec=spec, organization_id=org, up_to=limits.items_worth_counting
+    )
+    try:
+        await admit(
+            conn,
+            organization_id=org,
+            limits=limits,
+            items=items,
+            ledger="api",
+            open_work=lambda: org_limits_repo.open_work(conn, organization_id=org),
+        )
+    except OrgLimitExceeded as exc:
+        raise OverLimit(exc, retry_after=retry_after) from None
+    return items

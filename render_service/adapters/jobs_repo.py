@@ -10,10 +10,13 @@ import asyncpg
 
 from labelkit.export_spec import AssetConfig, ExportSpec
 from labelkit.rendering.model import ItemRow
+from render_service.adapters import org_limits_repo
 from render_service.adapters.snapshot_query import snapshot_query
 from render_service.domain.models import Chunk, JobOwner, Output, PlannedJob, StoredArtifact
 from render_service.planning.chunking import chunk_alignment, chunk_bounds
+from shared.db.org_limits import admit, organization_limits
 from shared.db.pool import DbConn
+from shared.org_limits import OrgLimits
 
 
 async def organization_exists(conn: DbConn, organization_id: uuid.UUID) -> bool:
@@ -84,10 +87,13 @@ async def plan_job(
     spec: ExportSpec,
     chunk_size: int,
     spread: int = 1,
+    limits: OrgLimits | None = None,
 ) -> bool:
     """Fix the job's items (fixed snapshot) and chunk boundaries in one transaction.
 
-    False when the job was planned before (a re-delivered request): nothing changes.
+    False when the job was planned before (a re-delivered request): nothing changes. `limits`: the
+    service defaults of the per-organization limits; a job over its organization's limits raises
+    OrgLimitExceeded and nothing of it is kept.
     """
     async with conn.transaction():
         inserted = await conn.fetchval(
@@ -99,17 +105,34 @@ async def plan_job(
         )
         if not inserted:
             return False
+        if limits is not None:
+            limits = await organization_limits(conn, organization_id, limits)
         select, args = snapshot_query(spec, organization_id)
+        # One item past a limit is enough to refuse: a job of ten million is not copied to be refused.
+        cap = limits.items_worth_counting if limits is not None else None
         # The snapshot is copied server-side: no entity travels through this process.
         status = await conn.execute(
             f"""INSERT INTO render.job_items (job_id, seq, entity_id, gtin, lot, expiry, serial)
                 SELECT ${len(args) + 1}, (row_number() OVER (ORDER BY q.entity_seq)) - 1,
                        q.entity_id, q.gtin, q.lot, q.expiry, q.serial
-                  FROM ({select}) q""",
+                  FROM ({select} LIMIT ${len(args) + 2}) q""",
             *args,
             job_id,
+            cap,
         )
         total = int(status.split()[-1])
+        if limits is not None:
+            # Every request, HTTP or Kafka, on the exact count (fixed snapshot); raising rolls back.
+            await admit(
+                conn,
+                organization_id=organization_id,
+                limits=limits,
+                items=total,
+                ledger="render",
+                open_work=lambda: org_limits_repo.open_work(
+                    conn, organization_id=organization_id, job_id=job_id
+                ),
+            )
         bounds = chunk_bounds(total, chunk_size, align=chunk_alignment(spec), spread=spread)
         await conn.executemany(
             "INSERT INTO render.chunks (job_id, chunk_index, first_seq, end_seq) VALUES ($1, $2, $3, $4)",

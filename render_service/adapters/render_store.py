@@ -8,12 +8,15 @@ import uuid
 import asyncpg
 
 from labelkit.export_spec import ExportSpec
-from render_service.adapters import jobs_repo
+from render_service.adapters import jobs_repo, org_limits_repo
 from render_service.domain.models import Chunk, PlannedJob
+from shared.org_limits import OrgLimits
 
 
 class PostgresRenderStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, org_limits: OrgLimits | None = None) -> None:
+        """`org_limits`: the service defaults of the per-organization limits plan_job enforces."""
+        self._org_limits = org_limits
         self._pool = pool
 
     async def get_job(self, job_id: str) -> PlannedJob | None:
@@ -103,7 +106,15 @@ class PostgresRenderStore:
                 spec=spec,
                 chunk_size=chunk_size,
                 spread=spread,
+                limits=self._org_limits,
             )
+
+    async def record_refused(
+        self, *, job_id: str, organization_id: uuid.UUID, spec: ExportSpec, error: str
+    ) -> None:
+        await org_limits_repo.record_refused(
+            self._pool, job_id=job_id, organization_id=organization_id, spec=spec, error=error
+        )
 
     async def pending_chunks(self, job_id: str) -> list[int]:
         return await jobs_repo.pending_chunks(self._pool, job_id)

@@ -21,6 +21,7 @@ from render_service.planning.inline_cost import estimated_seconds
 from render_service.planning.ports import ChunkTasks, PlanStore
 from shared import events
 from shared.consumer import Record
+from shared.org_limits import OrgLimitExceeded
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +82,22 @@ class RequestHandler:
             if not await self._store.organization_exists(request.organization_id):
                 await self._refuse(job_id, f"unknown organization {request.organization_id}")
                 return
-            planned = await self._store.plan_job(
-                job_id=job_id,
-                organization_id=request.organization_id,
-                spec=spec,
-                chunk_size=self._chunk_size,
-                spread=await self._spread(),
-            )
+            try:
+                planned = await self._store.plan_job(
+                    job_id=job_id,
+                    organization_id=request.organization_id,
+                    spec=spec,
+                    chunk_size=self._chunk_size,
+                    spread=await self._spread(),
+                )
+            except OrgLimitExceeded as exc:
+                # Over a limit of its organization: the same message as the API's refusal; recorded,
+                # so a re-delivery says it again rather than planning once the load has gone down.
+                await self._store.record_refused(
+                    job_id=job_id, organization_id=request.organization_id, spec=spec, error=exc.message
+                )
+                await self._refuse(job_id, exc.message)
+                return
             if planned:
                 log.info("planned job", extra=log_extra)
             existing = await self._store.get_job(job_id)

@@ -4,21 +4,19 @@ or in the DLQ, and consumption goes on."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from devtools.endpoints import StackEndpoints
 from devtools.kafka_admin import client_settings
-from labelkit.ids import new_job_id
-from shared.kafka import make_consumer, make_producer
-from tests.support.api import EXPORTS, Api, Tenant
+from shared.kafka import make_consumer
+from tests.support.api import Api, Tenant
+from tests.support.kafka_requests import cloud_event, request_data, wait_visible
 
 pytestmark = pytest.mark.e2e
 
@@ -27,55 +25,6 @@ pytestmark = pytest.mark.e2e
 async def api(api_url: str, tenant: Tenant, render_replicas: Any) -> AsyncIterator[Api]:
     async with aiohttp.ClientSession() as session:
         yield Api(session, api_url, tenant)
-
-
-@pytest.fixture
-async def producer(endpoints: StackEndpoints) -> AsyncIterator[AIOKafkaProducer]:
-    producer = make_producer(client_settings(endpoints.kafka_bootstrap_servers))
-    await producer.start()
-    yield producer
-    await producer.stop()
-
-
-def cloud_event(data: dict[str, Any], **overrides: Any) -> bytes:
-    event = {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "erp-connector",
-        "type": "labels.export.requested.v1",
-        "subject": data.get("job_id"),
-        "time": "2026-11-28T10:15:00Z",
-        "datacontenttype": "application/json",
-        "data": data,
-    }
-    event.update(overrides)
-    return orjson.dumps(event)
-
-
-def request_data(tenant: Tenant, **overrides: Any) -> dict[str, Any]:
-    data = {
-        "job_id": new_job_id(),
-        "organization_id": str(tenant.organization_id),
-        "scope": "lots",
-        "export_type": "datamatrix",
-        "file_format": "png",
-        "filters": {},
-        "asset_config": {},
-        "requested_at": dt.datetime.now(dt.UTC).isoformat(),
-    }
-    data.update(overrides)
-    return data
-
-
-async def wait_visible(api: Api, job_id: str, timeout: float = 30) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        answer = await api.get(f"{EXPORTS}{job_id}/")
-        if answer.status == 200:
-            return answer.body  # type: ignore[no-any-return]
-        assert answer.status == 404, answer.body
-        assert asyncio.get_running_loop().time() < deadline, f"job {job_id} never appeared"
-        await asyncio.sleep(0.1)
 
 
 async def test_request_published_to_kafka_becomes_a_job(api: Api, producer: AIOKafkaProducer) -> None:

@@ -147,7 +147,10 @@ class Rig(StoreAccess):
     # -- tenants and clients --------------------------------------------------------------------
     async def tenant(self, name: str | None = None) -> Tenant:
         name = name or f"faults-{uuid.uuid4().hex[:8]}"
-        return await make_tenant(self.db, name, per_minute=1_000_000, per_day=10_000_000)
+        # The load case keeps up to 200 jobs open at once: over the default open-jobs limit.
+        return await make_tenant(
+            self.db, name, per_minute=1_000_000, per_day=10_000_000, max_open_jobs=10_000
+        )
 
     @contextlib.asynccontextmanager
     async def client(self, tenant: Tenant, *, timeout: float = 15) -> AsyncIterator[Api]:

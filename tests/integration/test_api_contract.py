@@ -6,17 +6,13 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import AsyncIterator
 
 import aiohttp
 import asyncpg
 import pytest
-from aiohttp import web
 
 from api_service.adapters import api_keys_repo
-from api_service.app import create_app
 from api_service.settings import ApiSettings
-from devtools.ports import free_port
 from labelkit.ids import new_job_id
 from tests.support.api import EXPORTS, Api, Tenant
 from tests.support.tenants import make_tenant
@@ -31,19 +27,6 @@ RATE_HEADERS = (
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
 )
-
-
-@pytest.fixture
-async def second_api_url(service_env: dict[str, str]) -> AsyncIterator[str]:
-    """Another API replica on the same database: limits must be shared."""
-    env = {k.lower(): v for k, v in service_env.items()}
-    env["projection_group_id"] += "-second"
-    settings = ApiSettings(**env, api_port=free_port())
-    runner = web.AppRunner(create_app(settings))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", settings.api_port).start()
-    yield f"http://127.0.0.1:{settings.api_port}"
-    await runner.cleanup()
 
 
 async def test_rate_limit_is_shared_by_replicas_and_answers_429(

@@ -25,8 +25,8 @@ from devtools.services import ServiceProcess
 from labelkit.ids import new_job_id
 from shared.kafka import make_consumer, make_producer
 from tests.support.api import EXPORTS, Api, Tenant
+from tests.support.others import SUBMIT, another_org_job_completes
 
-SUBMIT = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
 SHEET_QR = {
     "scope": "lots",
     "export_type": "sheet_pdf",
@@ -41,18 +41,7 @@ async def others_still_served(
 ) -> AsyncIterator[None]:
     """After the test body: another organization's normal job completes, every replica is healthy."""
     yield
-    other = Api(session, api_url, other_tenant)
-    product = await other.product("09506000134352")
-    await other.lots(product["id"], [{"lot_number": "OK1", "expiry_date": "2030-01-31"}])
-    receipt = await other.submit(SUBMIT)
-    assert receipt.status == 202, receipt.body
-    status = await other.wait_terminal(receipt.body["job_id"])
-    assert status["status"] == "completed", status
-    assert status["total_items"] == 1
-    for url in [api_url, *(replica.url for replica in render_replicas)]:
-        async with session.get(url + "/healthz") as resp:
-            assert resp.status == 200, (url, await resp.text())
-            assert (await resp.json())["status"] == "ok"
+    await another_org_job_completes(session, api_url, other_tenant, render_replicas)
 
 
 def fields(answer: Any) -> list[str]:

@@ -20,6 +20,7 @@ from render_service.chunks.task import ChunkTask
 from render_service.domain.models import LIVE, Chunk, Output, PlannedJob, StoredArtifact
 from render_service.planning.chunking import chunk_alignment, chunk_bounds
 from shared import events
+from shared.org_limits import OrgLimits, check_job_size
 
 
 class Clock:
@@ -51,6 +52,8 @@ class FakeStore:
         # The catalog as the planner's snapshot sees it: how many items an organization's export
         # selects (filters are the snapshot query's business, tested against PostgreSQL).
         self.catalog: dict[uuid.UUID, int] = {}
+        # An organization's max_items_per_job, as PostgreSQL's plan_job enforces it (shared rule).
+        self.max_items_per_job: dict[uuid.UUID, int] = {}
 
     def plan(self, *, items: int, chunk_size: int, export_type: str = "datamatrix") -> PlannedJob:
         job_id = new_job_id()
@@ -88,6 +91,9 @@ class FakeStore:
         if job_id in self.jobs:
             return False
         total = self.catalog[organization_id]
+        if organization_id in self.max_items_per_job:
+            limit = self.max_items_per_job[organization_id]
+            check_job_size(OrgLimits(max_items_per_job=limit, max_open_jobs=1, max_open_items=limit), total)
         bounds = chunk_bounds(total, chunk_size, align=chunk_alignment(spec), spread=spread)
         output = Output(spec.scope, spec.export_type, spec.file_format, spec.asset_config)
         self.jobs[job_id] = PlannedJob(
@@ -105,6 +111,16 @@ class FakeStore:
             ChunkRow(Chunk(i, first, end, "pending", None)) for i, (first, end) in enumerate(bounds)
         ]
         return True
+
+    async def record_refused(
+        self, *, job_id: str, organization_id: uuid.UUID, spec: ExportSpec, error: str
+    ) -> None:
+        output = Output(spec.scope, spec.export_type, spec.file_format, spec.asset_config)
+        self.jobs.setdefault(
+            job_id,
+            PlannedJob(job_id, organization_id, output, "failed", 0, 0, dt.datetime.now(dt.UTC), error, None),
+        )
+        self.chunks.setdefault(job_id, [])
 
     async def pending_chunks(self, job_id: str) -> list[int]:
         return [row.chunk.chunk_index for row in self.chunks[job_id] if row.chunk.status == "pending"]

@@ -1,5 +1,6 @@
 """The planner's decisions, in-process against fakes of its ports (tests/service/fakes.py): refuse
-an invalid request or an unknown organization with a `failed` event, plan a job once however often
+an invalid request, an unknown organization or a job over its organization's limits with a
+`failed` event, plan a job once however often
 its request arrives, hand out only unfinished chunks (or the last one, for a dead assembler),
 re-announce a finished job, render small cheap jobs inline and expensive ones through the chunk
 path, cancel."""
@@ -18,6 +19,7 @@ from labelkit.ids import new_job_id
 from render_service.planning.request_handler import RequestHandler
 from shared import events
 from shared.consumer import Record
+from shared.org_limits import LimitName, limit_message
 from tests.service.fakes import Clock, FakeChunkTasks, FakeEvents, FakeStorage, FakeStore
 
 CHEAP = {"scope": "serials", "export_type": "datamatrix", "file_format": "png"}
@@ -172,6 +174,20 @@ async def test_a_request_of_an_unknown_organization_ends_failed_saying_so(planne
     job_id = await planner.request(stranger, CHEAP)
     assert planner.events.of("failed", job_id) == [(f"unknown organization {stranger}",)]
     assert job_id not in planner.store.jobs
+
+
+async def test_a_request_over_its_organizations_limit_ends_failed_and_says_so_again(planner: Planner) -> None:
+    org = planner.organization(items=11)
+    planner.store.max_items_per_job[org] = 10
+    job_id = await planner.request(org, CHEAP)
+    message = limit_message(LimitName.ITEMS_PER_JOB, 10, retryable=False)
+    assert planner.events.of("failed", job_id) == [(message,)]
+    assert planner.store.jobs[job_id].status == "failed" and planner.tasks.sent == []
+    # Recorded: a re-delivery says the same, even once the limit would let it through.
+    del planner.store.max_items_per_job[org]
+    await planner.request(org, CHEAP, job_id=job_id)
+    assert planner.events.of("failed", job_id) == [(message,), (message,)]
+    assert planner.events.of("started", job_id) == [] and planner.inline == []
 
 
 async def test_a_message_that_is_not_a_usable_request_goes_to_the_dlq(planner: Planner) -> None:

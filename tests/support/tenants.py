@@ -5,15 +5,25 @@ from __future__ import annotations
 
 import asyncpg
 
-from api_service.adapters import api_keys_repo, catalog_repo
+from api_service.adapters import api_keys_repo, catalog_repo, org_limits_repo
 from tests.support.api import Tenant
 
 
 async def make_tenant(
-    db: asyncpg.Pool, name: str, *, per_minute: int = 100_000, per_day: int = 1_000_000
+    db: asyncpg.Pool,
+    name: str,
+    *,
+    per_minute: int = 100_000,
+    per_day: int = 1_000_000,
+    max_open_jobs: int = 0,
 ) -> Tenant:
-    """Tests poll hard, so the key's limits are high; the defaults are exercised by their own test."""
+    """Tests poll hard, so the key's limits are high; the defaults are exercised by their own test.
+    `max_open_jobs`: the organization's own limit (0 = the service default, 100)."""
     org = await catalog_repo.create_organization(db, name=name)
     key_id, key = await api_keys_repo.create_key(db, organization_id=org, name="tests")
     await api_keys_repo.set_rate_limits(db, key_id=key_id, per_minute=per_minute, per_day=per_day)
+    if max_open_jobs:
+        await org_limits_repo.set_organization_limits(
+            db, organization_id=org, max_items_per_job=0, max_open_jobs=max_open_jobs, max_open_items=0
+        )
     return Tenant(organization_id=org, api_key=key, key_id=key_id)

@@ -1,0 +1,69 @@
+"""Requests published straight to `label-export.requested`, as another service would (docs/events.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaProducer
+
+from labelkit.ids import new_job_id
+from tests.support.api import EXPORTS, Api, Tenant
+
+REQUESTED = "label-export.requested"
+
+
+def cloud_event(data: dict[str, Any], **overrides: Any) -> bytes:
+    event = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "erp-connector",
+        "type": "labels.export.requested.v1",
+        "subject": data.get("job_id"),
+        "time": "2026-11-28T10:15:00Z",
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+    event.update(overrides)
+    return orjson.dumps(event)
+
+
+def request_data(tenant: Tenant, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "job_id": new_job_id(),
+        "organization_id": str(tenant.organization_id),
+        "scope": "lots",
+        "export_type": "datamatrix",
+        "file_format": "png",
+        "filters": {},
+        "asset_config": {},
+        "requested_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+async def publish_request(producer: AIOKafkaProducer, data: dict[str, Any]) -> str:
+    """Publish one request as a CloudEvent keyed by its job id; returns the job id."""
+    await producer.send_and_wait(
+        REQUESTED,
+        cloud_event(data),
+        key=data["job_id"].encode(),
+        headers=[("content-type", b"application/cloudevents+json")],
+    )
+    return str(data["job_id"])
+
+
+async def wait_visible(api: Api, job_id: str, timeout: float = 30) -> dict[str, Any]:
+    """The job of a published request, once the API's projection has recorded it."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        answer = await api.get(f"{EXPORTS}{job_id}/")
+        if answer.status == 200:
+            return answer.body  # type: ignore[no-any-return]
+        assert answer.status == 404, answer.body
+        assert asyncio.get_running_loop().time() < deadline, f"job {job_id} never appeared"
+        await asyncio.sleep(0.1)
