@@ -35,13 +35,22 @@ def decode_image(
     formats: zxingcpp.BarcodeFormat | None = None,
     text_mode: zxingcpp.TextMode = zxingcpp.TextMode.Plain,
 ) -> list[tuple[str, str]]:
-    """(symbology identifier, text) of every symbol found. Plain text keeps GS as a 0x1D
-    character; `TextMode.HRI` gives GS1 data as `(01)…` instead."""
+    """(symbology identifier, text) of every symbol found, top to bottom. Plain text keeps GS as
+    a 0x1D character; `TextMode.HRI` gives GS1 data as `(01)…` instead."""
     if formats is None:
         found = zxingcpp.read_barcodes(image, text_mode=text_mode)
     else:
         found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(formats), text_mode=text_mode)
+    found = sorted(found, key=lambda b: (b.position.top_left.y, b.position.top_left.x))
     return [(b.symbology_identifier, b.text) for b in found]
+
+
+def joined_gs1_128(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A label's symbols as its manifest row states them: GS1-128 symbols stacked one per line
+    (a label split over two) become one `]C1` transmission, joined by GS top to bottom."""
+    if len(found) > 1 and all(ident == "]C1" for ident, _ in found):
+        return [("]C1", "\x1d".join(text for _, text in found))]
+    return found
 
 
 def decode_png(data: bytes) -> list[tuple[str, str]]:
