@@ -15,8 +15,8 @@ from labelkit.gs1 import GS1Data, digital_link_uri, element_string
 from labelkit.gs1.gs1_128 import DEFAULT_OVERFLOW, Overflow
 from labelkit.rendering.formats.layout import linear_matrix
 from labelkit.rendering.formats.png import pixels_per_module
-from labelkit.rendering.symbols.datamatrix import encode_datamatrix
 from labelkit.rendering.symbols.code128 import bar_widths, codewords
+from labelkit.rendering.symbols.datamatrix import encode_datamatrix
 from labelkit.rendering.symbols.linear import LinearSymbol, encode_linear_label, gs1_128
 from labelkit.rendering.symbols.qr import encode_qr
 

@@ -20,7 +20,12 @@ def errors(body: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def body(export_type: str, file_format: str, **config: Any) -> dict[str, Any]:
-    return {"scope": "serials", "export_type": export_type, "file_format": file_format, "asset_config": config}
+    return {
+        "scope": "serials",
+        "export_type": export_type,
+        "file_format": file_format,
+        "asset_config": config,
+    }
 
 
 @pytest.mark.parametrize(
