@@ -4,25 +4,23 @@ every case ends with a normal job of another organization completing and every r
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import asyncpg
-import orjson
 import pytest
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from api_service.app import create_app
 from api_service.settings import ApiSettings
 from devtools.endpoints import StackEndpoints
 from devtools.ports import free_port
 from devtools.services import ServiceProcess
-from labelkit.ids import new_job_id
 from tests.support.api import EXPORTS, Api, Tenant
+from tests.support.kafka_requests import publish_request, published_job_outcome
 
 SUBMIT = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
 SHEET_QR = {
@@ -138,35 +136,10 @@ async def test_a_sheet_whose_qr_cannot_fit_is_a_422(api: Api) -> None:
 async def test_the_same_sheet_request_over_kafka_ends_failed_naming_the_field(
     api: Api, tenant: Tenant, endpoints: StackEndpoints, db: asyncpg.Pool
 ) -> None:
-    job_id = new_job_id()
-    data = {
-        **SHEET_QR,
-        "job_id": job_id,
-        "organization_id": str(tenant.organization_id),
-        "requested_at": dt.datetime.now(dt.UTC).isoformat(),
-    }
-    event = {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "erp-connector",
-        "type": "labels.export.requested.v1",
-        "subject": job_id,
-        "datacontenttype": "application/json",
-        "data": data,
-    }
-    producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap_servers)
-    await producer.start()
-    try:
-        await producer.send_and_wait("label-export.requested", orjson.dumps(event), key=job_id.encode())
-    finally:
-        await producer.stop()
-    async with asyncio.timeout(30):
-        while (status := await api.get(f"{EXPORTS}{job_id}/")).status == 404:
-            await asyncio.sleep(0.1)
-    final = await api.wait_terminal(job_id)
+    job_id = await publish_request(endpoints, tenant, SHEET_QR)
+    final = await published_job_outcome(api, job_id)
     assert final["status"] == "failed"
     assert "asset_config.module_mm" in final["error"]
-    assert status.status == 200
     assert job_id.encode() not in await dlq_keys(endpoints)  # failed, not dead-lettered
 
 
