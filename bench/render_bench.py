@@ -273,7 +273,7 @@ def main() -> int:
         ("zpl graphic qr", "ours", zpl_case("qr", "graphic"), "^GF Z64 bitmap"),
         ("encode only: DataMatrix (libdmtx)", "ceiling", ceiling_datamatrix, "incl. GS1 validation"),
         ("encode only: QR (zxing-cpp)", "ceiling", ceiling_qr, "incl. GS1 validation"),
-        ("encode only: GS1-128 (zxing-cpp)", "ceiling", ceiling_gs1_128, "incl. GS1 validation"),
+        ("encode only: GS1-128 (own Code 128)", "ceiling", ceiling_gs1_128, "incl. GS1 validation"),
     ]
     cases += [(name, "ceiling", fn, "fixed symbol") for name, fn in writer_only_cases(items).items()]
     cases.append(
