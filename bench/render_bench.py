@@ -53,32 +53,18 @@ class Result:
         return 1e6 / self.items_per_cpu_second
 
 
-def make_items(n: int) -> list[LabelItem]:
-    # GTIN with two leading zeros so EAN-13, UPC-A and ITF-14 all apply; serial-level data with
-    # expiry: the longest, most common label, 48 GS1-128 data characters (GS1's limit for one
-    # symbol: 16 + 8 + 10 + FNC1 + 13).
+def make_items(n: int, *, lot_digits: int = 5, serial_digits: int = 9) -> list[LabelItem]:
+    """GTIN with two leading zeros so EAN-13, UPC-A and ITF-14 all apply; serial-level data with
+    expiry. The defaults are the longest, most common label: 48 GS1-128 data characters (GS1's
+    limit for one symbol: 16 + 8 + 10 + FNC1 + 13); 17 and 18 digits make the longest labels
+    the catalog allows (20-character lot and serial, 69 characters: two GS1-128 symbols)."""
     return [
         LabelItem(
             entity_id=f"ent{i:07d}",
             gtin="00036000291452",
-            lot=f"LOT{i // 1000:05d}",
+            lot=f"LOT{i // 1000:0{lot_digits}d}",
             expiry=dt.date(2027, 6, 30),
-            serial=f"SN{i:09d}",
-        )
-        for i in range(n)
-    ]
-
-
-def make_long_items(n: int) -> list[LabelItem]:
-    """The longest labels the catalog allows: 20-character lot and serial, 69 GS1-128 data
-    characters, drawn as two GS1-128 symbols (asset_config.gs1_128_overflow "split")."""
-    return [
-        LabelItem(
-            entity_id=f"ent{i:07d}",
-            gtin="00036000291452",
-            lot=f"LOT{i // 1000:017d}",
-            expiry=dt.date(2027, 6, 30),
-            serial=f"SN{i:018d}",
+            serial=f"SN{i:0{serial_digits}d}",
         )
         for i in range(n)
     ]
@@ -86,7 +72,7 @@ def make_long_items(n: int) -> list[LabelItem]:
 
 def long_data_case(file_format: str, n: int) -> Batch:
     spec = RenderSpec.from_job("barcodes_1d", file_format, {"gs1_128_overflow": "split"})
-    long_items = make_long_items(n)
+    long_items = make_items(n, lot_digits=17, serial_digits=18)
     return lambda items: render_batch(long_items[: len(items)], spec)
 
 

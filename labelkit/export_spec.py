@@ -16,6 +16,7 @@ from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE, normalize_base, normalize_gt
 from labelkit.gs1.gs1_128 import DEFAULT_OVERFLOW, Overflow
 from labelkit.limits import MAX_DIGITAL_LINK_BASE, MAX_FILTER_IDS, MAX_GTIN_INPUT, MAX_SYMBOL_PIXELS
 from labelkit.rendering.raster_size import RasterKnobs, largest_rasters
+from labelkit.rendering.symbols.linear import GS1_128_TYPES, GTIN_DIGITS
 from labelkit.sheets.layout import check_fit
 from labelkit.sheets.symbol_size import typical_label
 from labelkit.sheets.templates import DEFAULT_TEMPLATE_NAME, TemplateError, parse_template
@@ -226,11 +227,8 @@ def linear_errors(spec: ExportSpec) -> list[FieldError]:
     ]
 
 
-# Exports that draw 1D symbols, the barcode types that are GS1-128, and the GTIN digits EAN-13
-# and UPC-A carry (docs/contract.md#rendering-options).
+# Exports that draw 1D symbols (docs/contract.md#export-types-and-formats).
 LINEAR_EXPORTS = frozenset({"barcodes_1d", "codes_combined"})
-GS1_128_TYPES = frozenset({"auto", "gs1_128"})
-GTIN_DIGITS = {"ean13": 13, "upca": 12}
 
 
 def _raster_errors(spec: ExportSpec) -> list[FieldError]:

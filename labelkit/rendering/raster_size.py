@@ -17,7 +17,7 @@ from labelkit.rendering.formats.layout import linear_matrix
 from labelkit.rendering.formats.png import pixels_per_module
 from labelkit.rendering.symbols.code128 import bar_widths, codewords
 from labelkit.rendering.symbols.datamatrix import encode_datamatrix
-from labelkit.rendering.symbols.linear import LinearSymbol, encode_linear_label, gs1_128
+from labelkit.rendering.symbols.linear import GS1_128_TYPES, LinearSymbol, encode_linear_label, gs1_128
 from labelkit.rendering.symbols.qr import encode_qr
 
 # Defaults per symbol family (docs/contract.md#rendering-options), used when asset_config leaves module_mm /
@@ -86,7 +86,7 @@ def _largest_linear(knobs: RasterKnobs, data: GS1Data) -> tuple[LinearSymbol, ..
     """The 1D symbols of the largest label. GS1-128 data over 48 characters split in two symbols
     stacked; when such data is refused instead, the largest drawn is one symbol of at most 48
     characters, no wider than the whole longest data in one symbol, which is what is sized then."""
-    if knobs.gs1_128_overflow == "refuse" and knobs.barcode_type in ("auto", "gs1_128"):
+    if knobs.gs1_128_overflow == "refuse" and knobs.barcode_type in GS1_128_TYPES:
         whole = element_string(data, leading_fnc1=False)
         widths = bar_widths(codewords(whole, gs1=True))
         return (replace(gs1_128(tuple(data.pairs())[:1]), widths=widths),)

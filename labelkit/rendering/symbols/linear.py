@@ -31,6 +31,11 @@ _F = zxingcpp.BarcodeFormat
 _EAN_HEIGHT = 22.85 / 0.33
 _LOGISTIC_HEIGHT = 31.75 / 0.495
 
+#: The barcode types drawn as GS1-128, and the GTIN digits EAN-13 and UPC-A carry (the GTIN-14
+#: needs that many minus 14 leading zeros).
+GS1_128_TYPES = frozenset({"auto", "gs1_128"})
+GTIN_DIGITS = {"ean13": 13, "upca": 12}
+
 # (bar width, space width) -> their modules, for `LinearSymbol.modules`.
 _PAIR_MODULES = {(b, s): b"\x01" * b + b"\x00" * s for b in range(1, 10) for s in range(10)}
 
@@ -95,18 +100,18 @@ def gs1_128(pairs: Pairs) -> LinearSymbol:
 def encode_linear(barcode_type: str, data: GS1Data) -> LinearSymbol:
     """The one 1D symbol for `barcode_type` (docs/contract.md#rendering-options `barcode_type`;
     `auto` is GS1-128)."""
-    if barcode_type in ("auto", "gs1_128"):
+    if barcode_type in GS1_128_TYPES:
         return gs1_128(tuple(data.pairs()))
     if barcode_type == "code128":
         transmitted = element_string(data, leading_fnc1=False)
         widths = bar_widths(codewords(transmitted, gs1=False))
         return LinearSymbol(widths, "Code 128", "]C0", transmitted, hri(data), _LOGISTIC_HEIGHT)
     if barcode_type == "ean13":
-        digits = _gtin_tail(data, 13, "EAN-13")
+        digits = _gtin_tail(data, GTIN_DIGITS["ean13"], "EAN-13")
         widths = _zxing_widths(digits, _F.EAN13, "EAN-13")
         return LinearSymbol(widths, "EAN-13", "]E0", digits, digits, _EAN_HEIGHT)
     if barcode_type == "upca":
-        digits = _gtin_tail(data, 12, "UPC-A")
+        digits = _gtin_tail(data, GTIN_DIGITS["upca"], "UPC-A")
         widths = _zxing_widths(digits, _F.UPCA, "UPC-A")
         # Readers transmit UPC-A as EAN-13 with a leading 0 under the EAN identifier.
         return LinearSymbol(widths, "UPC-A", "]E0", "0" + digits, digits, _EAN_HEIGHT)
@@ -121,6 +126,6 @@ def encode_linear(barcode_type: str, data: GS1Data) -> LinearSymbol:
 def encode_linear_label(barcode_type: str, data: GS1Data, *, overflow: Overflow) -> tuple[LinearSymbol, ...]:
     """The 1D symbols of one label, top to bottom: one, or two GS1-128 symbols when the data is
     over 48 characters and `overflow` is "split" (else SymbolEncodeError saying why)."""
-    if barcode_type not in ("auto", "gs1_128") or overflow == "refuse":
+    if barcode_type not in GS1_128_TYPES or overflow == "refuse":
         return (encode_linear(barcode_type, data),)
     return tuple(gs1_128(group) for group in symbol_groups(data))
