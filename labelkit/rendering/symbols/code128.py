@@ -60,11 +60,36 @@ def codewords(data: str, *, gs1: bool) -> list[int]:
 
 
 def _gs1_values(data: str) -> list[int]:
-    """GS1 data has no control characters, so only sets B and C compete. The data splits into
-    digit runs, FNC1s and runs of other characters (always set B); the choice inside a digit run
-    depends only on its length, the set before it and whether set C or B is cheaper after it
-    (`_digit_run`, cached), so one backward and one forward pass over the runs suffice."""
-    runs = _RUNS.findall(data)
+    """Values of GS1 data: its plan (cached by the data's shape) applied to its characters."""
+    ascii_data = data.encode("ascii")
+    values: list[int] = []
+    for kind, start, end, fixed in _gs1_plan(ascii_data.translate(_SHAPE)):
+        if kind == _FIXED:
+            values += fixed
+        elif kind == _C:
+            values += map(int, _PAIRS.findall(data, start, end))
+        else:
+            values += ascii_data[start:end].translate(_VALUE_AB)
+    return values
+
+
+# A plan step: (_FIXED, 0, 0, values) for start, latch and FNC1 characters, (_C, start, end, ())
+# for digit pairs and (_B, start, end, ()) for characters one by one.
+_Step = tuple[int, int, int, tuple[int, ...]]
+_FIXED = -1
+# The shape of GS1 data: every digit 0, GS kept, any other character x. The code sets depend
+# on nothing else, and generated serials (prefix + counter) share one shape.
+_SHAPE = bytes(ord("0") if 48 <= c <= 57 else c if c == 0x1D else ord("x") for c in range(256))
+
+
+@lru_cache(maxsize=1024)
+def _gs1_plan(shape: bytes) -> tuple[_Step, ...]:
+    """Only sets B and C compete (GS1 data has no control characters). The data splits into digit
+    runs, FNC1s and runs of other characters (always set B); the choice inside a digit run depends
+    only on its length, the set before it and whether set C or B is cheaper after it
+    (`_digit_run`), so one backward and one forward pass over the runs find the same symbol
+    characters as the per-character search of `_plain_values`."""
+    runs = _RUNS.findall(shape.decode("ascii"))
     # Backward: cost of the rest of the data after each run, entered in set B / set C.
     after: list[tuple[int, int]] = []
     e_b = e_c = 0
@@ -73,42 +98,38 @@ def _gs1_values(data: str) -> list[int]:
         first = run[0]
         if first == _GS:  # FNC1: one character in either set
             e_b, e_c = min(2 + e_c, 1 + e_b), min(1 + e_c, 2 + e_b)
-        elif "0" <= first <= "9":
+        elif first == "0":
             g_b, g_c, _ = _digit_run(len(run), e_c - e_b)
             e_b, e_c = e_b + g_b, e_b + g_c
         else:
             e_b, e_c = e_b + len(run), e_b + len(run) + 1
     after.reverse()
-    values: list[int] = []
+    steps: list[_Step] = []
     cset = _START_SET
     pos = 0
     for run, (e_b, e_c) in zip(runs, after, strict=True):
         first = run[0]
         if first == _GS:
             use = _C if 1 + (cset != _C) + e_c <= 1 + (cset != _B) + e_b else _B
-            if use != cset:
-                values += _switch(cset, use, gs1=True)
-                cset = use
-            values.append(FNC1)
-        elif "0" <= first <= "9":
+            fixed = _switch(cset, use, gs1=True) if use != cset else []
+            steps.append((_FIXED, 0, 0, (*fixed, FNC1)))
+            cset = use
+        elif first == "0":
             for op, count in _digit_run(len(run), e_c - e_b)[2][cset]:
                 if op < 0:
-                    values += _switch(cset, -op - 1, gs1=True)
+                    steps.append((_FIXED, 0, 0, tuple(_switch(cset, -op - 1, gs1=True))))
                     cset = -op - 1
-                elif op == _C:
-                    values += map(int, _PAIRS.findall(data, pos, pos + count))
-                    pos += count
                 else:
-                    values += data[pos : pos + count].encode("ascii").translate(_VALUE_AB)
+                    steps.append((op, pos, pos + count, ()))
                     pos += count
             continue
         else:
             if cset != _B:
-                values += _switch(cset, _B, gs1=True)
+                steps.append((_FIXED, 0, 0, tuple(_switch(cset, _B, gs1=True))))
                 cset = _B
-            values += run.encode("ascii").translate(_VALUE_AB)
+            steps.append((_B, pos, pos + len(run), ()))
         pos += len(run)
-    return values
+    return tuple(steps)
 
 
 _RUNS = re.compile("[0-9]+|\x1d|[^0-9\x1d]+")
