@@ -6,7 +6,7 @@ Each case renders the same batch of realistic label items again and again until 
 `--seconds` of CPU time, and reports items per CPU-second (process time, so other load on the
 machine does not count). The process is pinned to one CPU. Besides our pipelines it measures
 the encode-only ceilings and the "obvious" pipelines they replace (pylibdmtx.encode + Pillow;
-segno / qrcode when installed), then checks the targets from the brief.
+segno / qrcode when installed), then checks its targets (bench/README.md, Targets).
 """
 
 from __future__ import annotations

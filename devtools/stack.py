@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from devtools.endpoints import StackEndpoints
 from devtools.errors import DevstackError
-from devtools.kafka_admin import check_kafka, ensure_topics
+from devtools.kafka_admin import check_kafka, client_settings, ensure_topics, security_from_env
 from devtools.paths import default_data_dir
 from devtools.ports import PortAllocator
 from devtools.postgres import PostgresPart
@@ -239,10 +239,13 @@ class LocalStack:
             await self.broker.start()
             return
         bootstrap = self.kafka_bootstrap_servers
+        # A broker from outside is reached the way the services reach it: with the KAFKA_SECURITY_*
+        # / KAFKA_SASL_* / KAFKA_SSL_* variables of this environment.
+        settings = client_settings(bootstrap, security_from_env(os.environ))
         await wait_until_ready(
-            f"Kafka at {bootstrap}", lambda: check_kafka(bootstrap), within=self.options.ready_timeout
+            f"Kafka at {bootstrap}", lambda: check_kafka(settings), within=self.options.ready_timeout
         )
-        await ensure_topics(bootstrap, self.options.topics, self.options.partitions)
+        await ensure_topics(settings, self.options.topics, self.options.partitions)
 
     async def _start_s3(self) -> None:
         if self.s3_server is not None:

@@ -23,8 +23,9 @@ import orjson
 from aiohttp import web
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 
-from render_service.adapters.chunk_store import PostgresChunkStore
+from render_service.adapters.chunk_tasks import KafkaChunkTasks
 from render_service.adapters.object_storage import S3ObjectStorage
+from render_service.adapters.render_store import PostgresRenderStore
 from render_service.assembly.join_parts import S3PartJoiner
 from render_service.chunks.pipeline import RenderPipeline
 from render_service.chunks.worker import ChunkWorker
@@ -138,18 +139,15 @@ def _consumer_ctx(spec: _LoopSpec) -> Callable[[web.Application], AsyncIterator[
 def _request_handler(app: web.Application) -> Handler:
     settings = app[SETTINGS]
     return RequestHandler(
-        chunk_worker=_make_chunk_worker(app),
-        inline_max_items=settings.render_inline_max_items,
-        inline_max_cpu_seconds=settings.render_inline_max_cpu_seconds,
-        pool=app[DB_POOL],
+        store=PostgresRenderStore(app[DB_POOL]),
         emitter=app[EMITTER],
-        producer=app[PRODUCER],
-        chunks_topic=settings.topic_chunks,
-        source=settings.render_source,
+        tasks=KafkaChunkTasks(app[PRODUCER], topic=settings.topic_chunks, source=settings.render_source),
+        storage=_object_storage(app),
+        render_inline=_make_chunk_worker(app).run_chunk,
         chunk_size=settings.render_chunk_size,
         replicas=lambda: app[WORKER_GROUP].members,
-        s3=app[S3],
-        bucket=settings.s3_bucket,
+        inline_max_items=settings.render_inline_max_items,
+        inline_max_cpu_seconds=settings.render_inline_max_cpu_seconds,
     ).handle
 
 
@@ -157,16 +155,21 @@ def _chunk_worker(app: web.Application) -> Handler:
     return _make_chunk_worker(app).handle
 
 
+def _object_storage(app: web.Application) -> S3ObjectStorage:
+    settings = app[SETTINGS]
+    return S3ObjectStorage(
+        app[S3],
+        bucket=settings.s3_bucket,
+        part_bytes=settings.render_upload_part_bytes,
+        server_copy=settings.render_assembly_server_copy,
+    )
+
+
 def _make_chunk_worker(app: web.Application) -> ChunkWorker:
     settings = app[SETTINGS]
     return ChunkWorker(
-        store=PostgresChunkStore(app[DB_POOL]),
-        storage=S3ObjectStorage(
-            app[S3],
-            bucket=settings.s3_bucket,
-            part_bytes=settings.render_upload_part_bytes,
-            server_copy=settings.render_assembly_server_copy,
-        ),
+        store=PostgresRenderStore(app[DB_POOL]),
+        storage=_object_storage(app),
         renderer=RenderPipeline(
             pool=app[DB_POOL],
             executor=app[EXECUTOR],

@@ -1,4 +1,4 @@
-"""Periodic housekeeping that keeps every job moving towards an end (issue: self-healing).
+"""Periodic housekeeping that keeps every job moving towards an end (docs/reliability.md).
 
 - A job still live past `render_job_deadline_seconds` after planning fails with that reason.
 - A failed job whose objects could not be deleted then (storage down) is cleaned up now.
@@ -50,7 +50,7 @@ class Watchdog:
 
     async def sweep(self) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _LOCK_ID):
+            if not await jobs_repo.try_sweep_lock(conn, _LOCK_ID):
                 return  # another replica is on it
             for job in await jobs_repo.overdue_jobs(conn, deadline_seconds=self._deadline):
                 error = f"did not finish within {self._deadline:.0f} s of planning; gave up"

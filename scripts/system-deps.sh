@@ -8,6 +8,8 @@ packages=(libdmtx0b)
 if [ "${1:-runtime}" = "test" ] || [ "${1:-runtime}" = "bench" ]; then
   # rsvg-convert (SVG), Ghostscript (EPS), poppler (pdftoppm, pdftotext), qpdf (--check), unzip -t
   packages+=(librsvg2-bin ghostscript poppler-utils qpdf unzip)
+  # openssl: the throw-away CA and certificates of the Kafka TLS tests (tests/support/certs.py)
+  packages+=(openssl)
   # Headless browser for the dashboard test (driven by Playwright's Python package, never its
   # own browser download).
   packages+=(chromium)

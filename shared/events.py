@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic_core import to_jsonable_python
 
 from labelkit.export_spec import AssetConfig, ExportSpec, Filters, InvalidExportSpec, coherence_errors
@@ -21,6 +21,7 @@ from labelkit.export_spec import FileFormat as FileFormat
 from labelkit.export_spec import Scope as Scope
 from labelkit.field_errors import describe, field_errors
 from labelkit.ids import JOB_ID_ALPHABET
+from labelkit.limits import NO_CONTROL_CHARS
 
 CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
 
@@ -82,19 +83,31 @@ class ExportProgress(_Data):
     total_items: int = Field(ge=0)
 
 
+# Bounds of the events' own strings: an S3 key is at most 1024 bytes; a file name and a media type
+# are short. A failed event's reason is cut to MAX_ERROR_CHARS (a reason is for people; the job
+# still ends failed, whoever published it).
+MAX_OBJECT_KEY = 1024
+MAX_SHORT_NAME = 255
+MAX_ERROR_CHARS = 2_000
+
+
+def _cut_error(value: object) -> object:
+    return value[:MAX_ERROR_CHARS] if isinstance(value, str) else value
+
+
 class ExportCompleted(_Data):
     job_id: JobId
     total_items: int = Field(ge=0)
-    key: str
-    output_filename: str
+    key: Annotated[str, StringConstraints(min_length=1, max_length=MAX_OBJECT_KEY)]
+    output_filename: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT_NAME)]
     file_size_bytes: int = Field(ge=0)
-    content_type: str
+    content_type: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT_NAME)]
     sha256: str = Field(pattern="^[0-9a-f]{64}$")
 
 
 class ExportFailed(_Data):
     job_id: JobId
-    error: str
+    error: Annotated[str, StringConstraints(max_length=MAX_ERROR_CHARS), BeforeValidator(_cut_error)]
 
 
 class CancelRequested(_Data):
@@ -114,16 +127,25 @@ DATA_MODELS: dict[str, type[_Data]] = {
 TYPE_OF: dict[type[BaseModel], str] = {model: name for name, model in DATA_MODELS.items()}
 
 
+# The envelope's attributes are short names, never text: at most this many characters and no
+# control character (the projection stores `source`; a NUL would not even fit a PostgreSQL text
+# column). A message breaking it is not a usable CloudEvent: DLQ with the reason.
+MAX_ENVELOPE_CHARS = 256
+EnvelopeName = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_ENVELOPE_CHARS), NO_CONTROL_CHARS
+]
+
+
 class CloudEvent(BaseModel):
     """Structured-mode envelope. `data` stays a dict here; `parse_data` types it."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     specversion: Literal["1.0"]
-    id: Annotated[str, StringConstraints(min_length=1)]
-    source: Annotated[str, StringConstraints(min_length=1)]
-    type: Annotated[str, StringConstraints(min_length=1)]
-    subject: str | None = None
+    id: EnvelopeName
+    source: EnvelopeName
+    type: EnvelopeName
+    subject: Annotated[str, StringConstraints(max_length=MAX_ENVELOPE_CHARS), NO_CONTROL_CHARS] | None = None
     time: dt.datetime | None = None
     datacontenttype: Literal["application/json"] | None = None
     data: dict[str, Any]

@@ -11,19 +11,34 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from shared import events
 from shared.backoff import Backoff, LogThrottle
+from shared.kafka_security import client_options
 from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
 
-def make_producer(settings: CommonSettings, **overrides: Any) -> AIOKafkaProducer:
-    options: dict[str, Any] = {
+# The one place that builds Kafka clients: every producer, consumer and admin client of both
+# services, devtools and the tests' helpers comes from here, so each carries the security settings
+# (KAFKA_SECURITY_PROTOCOL, SASL, TLS; docs/security.md). tests/unit/test_kafka_clients_built_once.py
+# checks that nothing else constructs one.
+
+
+def _connection(settings: CommonSettings) -> dict[str, Any]:
+    return {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
         "client_id": settings.kafka_client_id,
+        **client_options(settings),
+    }
+
+
+def make_producer(settings: CommonSettings, **overrides: Any) -> AIOKafkaProducer:
+    options: dict[str, Any] = {
+        **_connection(settings),
         "enable_idempotence": settings.kafka_enable_idempotence,
         "acks": "all",
         "linger_ms": 5,
@@ -47,8 +62,7 @@ def make_consumer(
     settings: CommonSettings, *topics: str, group_id: str, **overrides: Any
 ) -> AIOKafkaConsumer:
     options: dict[str, Any] = {
-        "bootstrap_servers": settings.kafka_bootstrap_servers,
-        "client_id": settings.kafka_client_id,
+        **_connection(settings),
         "group_id": group_id,
         "enable_auto_commit": False,  # offsets are committed after the effect is durable
         "auto_offset_reset": "earliest",
@@ -62,6 +76,10 @@ def make_consumer(
         options["group_instance_id"] = f"{settings.kafka_group_instance_id}-{group_id}"
     options.update(overrides)
     return AIOKafkaConsumer(*topics, **options)
+
+
+def make_admin(settings: CommonSettings, **overrides: Any) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(**(_connection(settings) | overrides))
 
 
 async def publish_event(producer: AIOKafkaProducer, topic: str, event: events.CloudEvent) -> None:

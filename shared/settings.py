@@ -6,8 +6,12 @@ Every field maps to an upper-case environment variable of the same name (`databa
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.kafka_security import check_kafka_security
 
 
 class CommonSettings(BaseSettings):
@@ -38,6 +42,18 @@ class CommonSettings(BaseSettings):
     # When a refused message cannot be copied whole to the DLQ (too large, refused by the broker),
     # its first this-many bytes go instead, with its size, SHA-256 and the reason (docs/events.md).
     dlq_excerpt_bytes: int = Field(default=4096, ge=0, le=32_768)
+    # How every Kafka client of both services authenticates and encrypts (docs/security.md).
+    # PLAINTEXT locally (Tansu); production runs SASL_SSL with SCRAM-SHA-512 (deploy/k8s prod).
+    # Combinations are checked at start-up (shared/kafka_security.py), naming the setting.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None  # from a Secret; never logged (SecretStr)
+    # PEM files: the CA that signed the brokers' certificates (unset: the system's trust store),
+    # and optionally a client certificate and its key (mutual TLS).
+    kafka_ssl_ca_file: FilePath | None = None
+    kafka_ssl_cert_file: FilePath | None = None
+    kafka_ssl_key_file: FilePath | None = None
 
     topic_requested: str = "label-export.requested"
     topic_events: str = "label-export.events"
@@ -50,3 +66,8 @@ class CommonSettings(BaseSettings):
     s3_bucket: str = "label-exports"
 
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _kafka_security_is_consistent(self) -> CommonSettings:
+        check_kafka_security(self)
+        return self

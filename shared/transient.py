@@ -7,7 +7,16 @@ is handled as such (logged with its traceback, dead-lettered, or the job failed)
 from __future__ import annotations
 
 import asyncpg
-from aiokafka.errors import KafkaError, KafkaTimeoutError
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTimestampError,
+    KafkaError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    UnsupportedForMessageFormatError,
+)
 
 from shared.s3 import is_transient_s3_error
 
@@ -31,3 +40,28 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, KafkaError):
         return bool(exc.retriable)
     return is_transient_s3_error(exc)
+
+
+# What the broker (or the producer, before sending) says about one record itself: sending the
+# same bytes again can never succeed. Every other broker error — UnknownError while a broker shuts
+# down, authorization or metadata trouble — says something about the broker, not the record.
+RECORD_FAULTS: tuple[type[BaseException], ...] = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    CorruptRecordException,
+    InvalidTimestampError,
+    UnsupportedForMessageFormatError,
+)
+
+
+def is_record_fault(exc: BaseException) -> bool:
+    """True when this record can never be published as it is (retrying would be useless).
+
+    Errors that are not Kafka's at all (a TypeError from the serializer, say) are faults of the
+    record too; a broker error that names no fault of the record is not, whatever its
+    `retriable` flag says: the broker may come back, the record stays as it was.
+    """
+    if isinstance(exc, RECORD_FAULTS):
+        return True
+    return not isinstance(exc, KafkaError) and not is_transient(exc)

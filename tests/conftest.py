@@ -16,7 +16,6 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from api_service.adapters import api_keys_repo, catalog_repo
 from api_service.app import create_app
 from api_service.settings import ApiSettings
 from devtools.endpoints import StackEndpoints
@@ -27,6 +26,7 @@ from devtools.system import Services
 from devtools.system import service_env as service_env_for
 from shared.db.migrate import migrate
 from tests.support.api import Tenant
+from tests.support.tenants import make_tenant
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -90,14 +90,6 @@ async def render_replicas(service_env: dict[str, str]) -> AsyncIterator[list[Ser
         await replica.start()
     yield replicas
     await services.stop_all()
-
-
-async def make_tenant(db: asyncpg.Pool, name: str) -> Tenant:
-    org = await catalog_repo.create_organization(db, name=name)
-    key_id, key = await api_keys_repo.create_key(db, organization_id=org, name="tests")
-    # Tests poll hard; the default limits are exercised by their own test with an override.
-    await api_keys_repo.set_rate_limits(db, key_id=key_id, per_minute=100_000, per_day=1_000_000)
-    return Tenant(organization_id=org, api_key=key, key_id=key_id)
 
 
 @pytest.fixture

@@ -51,6 +51,17 @@ async def lot_exists(conn: DbConn, *, organization_id: uuid.UUID, lot_id: uuid.U
     )
 
 
+async def lock_lots_of_product(conn: DbConn, *, product_id: uuid.UUID) -> None:
+    """Held to the end of the transaction: bulk lot creations on one product run one after another,
+    so their duplicate check cannot race."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 1))", product_id)
+
+
+async def lock_serials_of_lot(conn: DbConn, *, lot_id: uuid.UUID) -> None:
+    """As `lock_lots_of_product`, for bulk serial creations on one lot."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 2))", lot_id)
+
+
 async def existing_lot_numbers(
     conn: DbConn, *, product_id: uuid.UUID, lot_numbers: Sequence[str]
 ) -> list[str]:

@@ -66,6 +66,15 @@ async def get_job(conn: DbConn, *, organization_id: uuid.UUID, job_id: str) -> a
     )
 
 
+async def lock_idempotency_key(
+    conn: asyncpg.Connection, *, organization_id: uuid.UUID, idempotency_key: str
+) -> None:
+    """Held to the end of the transaction: concurrent submits with one key run one after another."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{organization_id}:{idempotency_key}"
+    )
+
+
 async def find_by_idempotency_key(
     conn: asyncpg.Connection, *, organization_id: uuid.UUID, idempotency_key: str
 ) -> asyncpg.Record | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-import asyncpg
 import orjson
 from aiohttp import web
 
 from api_service.domain.errors import Conflict, DomainError, InvalidRequest, NotFound
 from labelkit.field_errors import FieldError
+from shared.transient import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -99,20 +99,6 @@ _AIOHTTP_MESSAGES = {
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-UNAVAILABLE: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.AdminShutdownError,
-    # FIX (fault-injection suite, scenario 6): a pooled connection the server terminated while it
-    # sat idle (PostgreSQL restart) is left in asyncpg's ERROR_CONSUME state; its next use raises
-    # InternalClientError "cannot switch to state N; another operation (2) is in progress" (also
-    # from pool.release's reset). The pool then discards it. Seen as 500s while polling.
-    asyncpg.exceptions.InternalClientError,
-)
-
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -128,12 +114,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         message = _AIOHTTP_MESSAGES.get(exc.status, exc.reason)
         headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
         return error_response(ApiError(exc.status, message, headers=headers))
-    except UNAVAILABLE as exc:
-        # The database is restarting or unreachable: say so and when to retry, instead of a 500.
-        log.warning("dependency unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
-        return error_response(
-            ApiError(503, "service temporarily unavailable; retry shortly", headers={"Retry-After": "2"})
-        )
-    except Exception:
+    except Exception as exc:
+        if is_transient(exc):
+            # The database is restarting or unreachable (the one transient list of both services,
+            # shared/transient.py: it includes the InternalClientError of a pooled connection a
+            # PostgreSQL restart broke, seen as 500s while polling): say when to retry, not 500.
+            log.warning(
+                "dependency unavailable on %s %s: %s", request.method, request.path, type(exc).__name__
+            )
+            return error_response(
+                ApiError(503, "service temporarily unavailable; retry shortly", headers={"Retry-After": "2"})
+            )
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(ApiError(500, "internal error; the request was not completed"))

@@ -35,9 +35,7 @@ async def create_lots(*, pool: asyncpg.Pool, organization_id: uuid.UUID, body: L
         ):
             raise NotFound("product")
         # Serialize bulk creates on one product so the duplicate check below cannot race.
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 1))", body.product_id
-        )
+        await catalog_repo.lock_lots_of_product(conn, product_id=body.product_id)
         if taken := await catalog_repo.existing_lot_numbers(
             conn, product_id=body.product_id, lot_numbers=numbers
         ):
@@ -61,7 +59,7 @@ async def create_serials(
     async with pool.acquire() as conn, conn.transaction():
         if not await catalog_repo.lot_exists(conn, organization_id=organization_id, lot_id=body.lot_id):
             raise NotFound("lot")
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 2))", body.lot_id)
+        await catalog_repo.lock_serials_of_lot(conn, lot_id=body.lot_id)
         if body.generate is not None:
             start = await catalog_repo.count_serials(conn, lot_id=body.lot_id) + 1
             try:

@@ -88,9 +88,8 @@ async def submit_export(
     async with pool.acquire() as conn, conn.transaction():
         if idempotency_key is not None:
             # Serializes concurrent submits with the same key: the loser waits, then sees the winner.
-            await conn.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                f"{principal.organization_id}:{idempotency_key}",
+            await jobs_repo.lock_idempotency_key(
+                conn, organization_id=principal.organization_id, idempotency_key=idempotency_key
             )
             previous = await jobs_repo.find_by_idempotency_key(
                 conn, organization_id=principal.organization_id, idempotency_key=idempotency_key

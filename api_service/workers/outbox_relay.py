@@ -6,10 +6,11 @@ without two of them sending the same row at once (a crash between send and mark 
 consumers are idempotent).
 
 Poison isolation: each row of a batch succeeds or fails alone. A row the broker can never take
-(too large, or any error that is not transient) is marked dead with the reason and its job fails
-saying so, while the other rows of the batch are published. Transient broker or database errors
-leave the rows due and back off exponentially with jitter up to `max_backoff`, logged once a
-minute rather than once per try.
+(a fault of the record itself: too large, corrupt — `shared.transient.is_record_fault`) is marked
+dead with the reason and its job fails saying so, while the other rows of the batch are published.
+Any other error — the connection, or the broker refusing for reasons of its own, e.g. UnknownError
+while it shuts down — leaves the rows due (no lost job) and backs off exponentially with jitter up
+to `max_backoff`, logged once a minute rather than once per try.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from shared.backoff import Backoff, LogThrottle
 from shared.events import CONTENT_TYPE_HEADER
 from shared.kafka import LazyProducer
 from shared.metrics import KAFKA_ERRORS
-from shared.transient import is_transient
+from shared.transient import is_record_fault, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class OutboxRelay:
                 return BatchResult()
             errors = await _publish(producer, rows)
             sent = [r["id"] for r in rows if r["id"] not in errors]
-            retry = {i: e for i, e in errors.items() if is_transient(e)}
+            retry = {i: e for i, e in errors.items() if not is_record_fault(e)}
             dead = [r for r in rows if r["id"] in errors and r["id"] not in retry]
             if sent:
                 await outbox_repo.mark_sent(conn, sent)

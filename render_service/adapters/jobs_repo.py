@@ -10,8 +10,9 @@ import asyncpg
 
 from labelkit.export_spec import AssetConfig, ExportSpec
 from labelkit.rendering.model import ItemRow
+from render_service.adapters.snapshot_query import snapshot_query
 from render_service.domain.models import Chunk, JobOwner, Output, PlannedJob, StoredArtifact
-from render_service.planning.snapshot import chunk_alignment, chunk_bounds, snapshot_query
+from render_service.planning.chunking import chunk_alignment, chunk_bounds
 from shared.db.pool import DbConn
 
 
@@ -212,7 +213,7 @@ async def record_print_history(conn: DbConn, *, job_id: str, first: int, end: in
     """Write the print history of items [first, end) (fixed snapshot: once, whatever the retries).
 
     Written while the chunk renders; the `never_printed` filter counts a row only once its job is
-    completed (planner.snapshot_query), so completing the job is the single moment it takes effect.
+    completed (`snapshot_query`), so completing the job is the single moment it takes effect.
     Rows go in entity order: the primary key's index then fills in order (~20% faster).
     """
     await conn.execute(
@@ -303,6 +304,11 @@ async def renew_chunk_lease(
         seconds,
     )
     return bool(status.endswith(" 1"))
+
+
+async def try_sweep_lock(conn: asyncpg.Connection, lock_id: int) -> bool:
+    """Whether this transaction holds the sweep's advisory lock (one replica sweeps at a time)."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_id))
 
 
 async def overdue_jobs(conn: DbConn, *, deadline_seconds: float, limit: int = 100) -> list[JobOwner]:

@@ -208,7 +208,8 @@ class ChunkWorker:
         self, job: PlannedJob, chunk: Chunk, pump: Callable[[], Awaitable[None]]
     ) -> Callable[[int], Awaitable[None]]:
         """Ships full upload parts; at most every `progress_interval` checks the job is still live
-        (a cancel stops rendering within one tick) and reports finished chunks + this one's share."""
+        (a cancel stops rendering within one tick), renews the chunk's lease and, while it holds
+        it, reports finished chunks + this one's share."""
         last = time.monotonic()
 
         async def on_progress(done_here: int) -> None:
@@ -219,12 +220,16 @@ class ChunkWorker:
             last = time.monotonic()
             if await self._store.job_status(job.job_id) not in LIVE:
                 raise JobStopped(job.job_id)
-            await self._store.renew_chunk_lease(
+            if not await self._store.renew_chunk_lease(
                 job_id=job.job_id,
                 chunk_index=chunk.chunk_index,
                 token=self._token,
                 seconds=self._chunk_lease,
-            )
+            ):
+                # Lease lost: this worker stalled past it and another took the chunk over (or
+                # finished it). Rendering on is harmless (same keys, counted once), but this
+                # share is no longer ours to report: the chunk is already counted, or will be.
+                return
             done_before = 0 if job.chunk_count == 1 else await self._store.done_item_count(job.job_id)
             await self._emitter.progress(job.job_id, done_before + done_here, job.total_items)
 

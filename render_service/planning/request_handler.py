@@ -10,56 +10,43 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Callable
-from typing import Any
-
-import asyncpg
+from collections.abc import Awaitable, Callable
 
 from labelkit.export_spec import InvalidExportSpec
 from labelkit.ids import is_valid_job_id
-from render_service.adapters import jobs_repo
-from render_service.adapters.object_cleanup import delete_job_objects
-from render_service.chunks.task import ChunkTask, chunk_task_event
-from render_service.chunks.worker import ChunkWorker
-from render_service.emitter import EventEmitter
+from render_service.chunks.ports import JobEvents, ObjectStorage
+from render_service.chunks.task import ChunkTask
 from render_service.outcomes import reemit_outcome
 from render_service.planning.inline_cost import estimated_seconds
+from render_service.planning.ports import ChunkTasks, PlanStore
 from shared import events
 from shared.consumer import Record
-from shared.kafka import LazyProducer
 
 log = logging.getLogger(__name__)
-
-MAX_REASON_CHARS = 2_000
 
 
 class RequestHandler:
     def __init__(
         self,
         *,
-        pool: asyncpg.Pool,
-        emitter: EventEmitter,
-        producer: LazyProducer,
-        chunks_topic: str,
-        source: str,
+        store: PlanStore,
+        emitter: JobEvents,
+        tasks: ChunkTasks,
+        storage: ObjectStorage,
+        render_inline: Callable[[str, int], Awaitable[None]],
         chunk_size: int,
         replicas: Callable[[], int | None],
-        s3: Any,
-        bucket: str,
-        chunk_worker: ChunkWorker,
         inline_max_items: int,
         inline_max_cpu_seconds: float,
     ) -> None:
-        self._chunk_worker = chunk_worker
+        self._store = store
+        self._emitter = emitter
+        self._tasks = tasks
+        self._storage = storage
+        # The chunk worker's run_chunk: a small cheap job's one chunk, rendered right here.
+        self._render_inline = render_inline
         self._inline_max_items = inline_max_items
         self._inline_max_cpu_seconds = inline_max_cpu_seconds
-        self._s3 = s3
-        self._bucket = bucket
-        self._pool = pool
-        self._emitter = emitter
-        self._producer = producer
-        self._chunks_topic = chunks_topic
-        self._source = source
         self._chunk_size = chunk_size
         self._replicas = replicas
 
@@ -89,23 +76,21 @@ class RequestHandler:
         spec = request.spec
         log_extra = {"job_id": job_id, "organization_id": str(request.organization_id)}
 
-        existing = await jobs_repo.get_job(self._pool, job_id)
+        existing = await self._store.get_job(job_id)
         if existing is None:
-            if not await jobs_repo.organization_exists(self._pool, request.organization_id):
+            if not await self._store.organization_exists(request.organization_id):
                 await self._refuse(job_id, f"unknown organization {request.organization_id}")
                 return
-            async with self._pool.acquire() as conn:
-                planned = await jobs_repo.plan_job(
-                    conn,
-                    job_id=job_id,
-                    organization_id=request.organization_id,
-                    spec=spec,
-                    chunk_size=self._chunk_size,
-                    spread=await self._spread(),
-                )
+            planned = await self._store.plan_job(
+                job_id=job_id,
+                organization_id=request.organization_id,
+                spec=spec,
+                chunk_size=self._chunk_size,
+                spread=await self._spread(),
+            )
             if planned:
                 log.info("planned job", extra=log_extra)
-            existing = await jobs_repo.get_job(self._pool, job_id)
+            existing = await self._store.get_job(job_id)
             assert existing is not None
         if existing.status in ("completed", "failed"):
             await reemit_outcome(self._emitter, existing)
@@ -116,7 +101,7 @@ class RequestHandler:
         if small and cost <= self._inline_max_cpu_seconds:
             # Small cheap jobs skip the fan-out: no second hop through Kafka, no queue behind big
             # chunks.
-            await self._chunk_worker.run_chunk(job_id, 0)
+            await self._render_inline(job_id, 0)
         else:
             if small:
                 # An expensive small job would hold this planner, and every organization behind it.
@@ -127,47 +112,36 @@ class RequestHandler:
         """A job's chunk count is a multiple of this: the render replicas sharing the chunks (every
         one an equal share, chunks as big as that allows), or while unknown the chunks topic's
         partitions (more replicas than partitions would idle anyway)."""
-        producer = await self._producer.get()
-        partitions = len(await producer.partitions_for(self._chunks_topic)) or 1
+        partitions = len(await self._tasks.partitions()) or 1
         replicas = self._replicas()
         return min(replicas, partitions) if replicas else partitions
 
     async def _hand_out_chunks(self, job_id: str, chunk_count: int) -> None:
-        producer = await self._producer.get()
-        partitions = sorted(await producer.partitions_for(self._chunks_topic))
+        partitions = await self._tasks.partitions()
         # Consecutive chunks go to consecutive partitions (from a per-job start), so one job's
         # chunks reach every partition — and with round-robin assignment every replica
         # (docs/design.md#scaling-one-job).
         start = zlib.crc32(job_id.encode())
-        pending = await jobs_repo.pending_chunks(self._pool, job_id)
+        pending = await self._store.pending_chunks(job_id)
         if not pending and chunk_count > 1:
             # Every chunk is done but the job is not: its assembler died. A task for the last
             # chunk makes a worker claim the assembly once that lease has run out.
             pending = [chunk_count - 1]
         for index in pending:
             task = ChunkTask(job_id=job_id, chunk_index=index, chunk_count=chunk_count)
-            event = chunk_task_event(task, source=self._source)
-            await producer.send(
-                self._chunks_topic,
-                value=events.encode(event),
-                key=job_id.encode(),
-                partition=partitions[(start + index) % len(partitions)],
-                headers=[events.CONTENT_TYPE_HEADER],
-            )
-        await producer.flush()
+            await self._tasks.send(task, partition=partitions[(start + index) % len(partitions)])
+        await self._tasks.flush()
 
     async def _cancel(self, data: events._Data) -> None:
         """Final at once; a worker rendering the job notices within a progress tick and cleans up."""
         assert isinstance(data, events.CancelRequested)
-        job = await jobs_repo.get_job(self._pool, data.job_id)
+        job = await self._store.get_job(data.job_id)
         if job is not None and job.organization_id != data.organization_id:
             raise events.InvalidMessage(f"cancel for job {data.job_id} names another organization")
         if job is not None:
-            await jobs_repo.fail_job(self._pool, job_id=data.job_id, error=events.CANCELLED_ERROR)
-            await delete_job_objects(
-                self._s3, bucket=self._bucket, organization_id=job.organization_id, job_id=data.job_id
-            )
-            job = await jobs_repo.get_job(self._pool, data.job_id)
+            await self._store.fail_job(job_id=data.job_id, error=events.CANCELLED_ERROR)
+            await self._storage.delete_job_objects(organization_id=job.organization_id, job_id=data.job_id)
+            job = await self._store.get_job(data.job_id)
             assert job is not None
             await reemit_outcome(self._emitter, job)
         else:
@@ -175,6 +149,6 @@ class RequestHandler:
         log.info("job cancelled", extra={"job_id": data.job_id, "organization_id": str(data.organization_id)})
 
     async def _refuse(self, job_id: str, reason: str) -> None:
-        reason = reason[:MAX_REASON_CHARS]  # the failed event stays small whatever was sent
+        reason = reason[: events.MAX_ERROR_CHARS]  # the failed event and this log line stay small
         log.info("refused request: %s", reason, extra={"job_id": job_id})
         await self._emitter.failed(job_id, reason)

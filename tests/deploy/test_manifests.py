@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from api_service.settings import ApiSettings
 from render_service.settings import RenderSettings
 from shared.settings import CommonSettings
 from tests.deploy.conftest import APPS, ENVIRONMENTS, KUSTOMIZATIONS, Rendered
+from tests.support.certs import make_certs
 
 APP_KINDS = Counter(
     {
@@ -32,6 +34,8 @@ APP_KINDS = Counter(
         "NetworkPolicy": 4,
     }
 )
+# Prod adds Kafka security: a KafkaUser per client and KEDA's login to the TLS listener.
+KINDS = {"dev": APP_KINDS, "prod": APP_KINDS + Counter({"KafkaUser": 3, "TriggerAuthentication": 1})}
 MIGRATE_KINDS = Counter({"ServiceAccount": 1, "NetworkPolicy": 1, "Job": 1})
 NAMESPACE = "label-export"
 KAFKA_NAMESPACE = "kafka"
@@ -85,7 +89,7 @@ def cpu_cores(quantity: str) -> float:
 @every_kustomization
 def test_kustomization_builds_the_expected_objects(rendered: dict[str, Rendered], overlay: str) -> None:
     r = rendered[overlay]
-    expected = MIGRATE_KINDS if overlay.endswith("-migrate") else APP_KINDS
+    expected = MIGRATE_KINDS if overlay.endswith("-migrate") else KINDS[overlay]
     assert Counter(d["kind"] for d in r.docs) == expected
     for doc in r.docs:
         meta = doc["metadata"]
@@ -95,14 +99,39 @@ def test_kustomization_builds_the_expected_objects(rendered: dict[str, Rendered]
             # The Strimzi Topic Operator watches its cluster's namespace, not ours.
             assert meta["namespace"] == KAFKA_NAMESPACE
             assert meta["labels"]["strimzi.io/cluster"]
+        elif doc["kind"] == "KafkaUser":
+            # Next to the Deployments that read the Secrets the User Operator writes.
+            assert meta["namespace"] == NAMESPACE
+            assert meta["labels"]["strimzi.io/cluster"] == "kafka"
         else:
             assert meta.get("namespace") == NAMESPACE, f"{doc['kind']} {meta['name']}"
 
 
+@pytest.fixture(scope="module")
+def ca_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_certs(tmp_path_factory.mktemp("certs")).ca
+
+
+def mounted_secret_files(workload: dict[str, Any], container: dict[str, Any]) -> set[str]:
+    """The paths of the files the container sees from Secret volumes."""
+    secrets = {
+        v["name"]: v["secret"] for v in workload["spec"]["template"]["spec"]["volumes"] if "secret" in v
+    }
+    return {
+        f"{m['mountPath']}/{item['path']}"
+        for m in container.get("volumeMounts", [])
+        if m["name"] in secrets
+        for item in secrets[m["name"]].get("items", [])
+    }
+
+
 @every_kustomization
-def test_settings_are_real_settings_with_valid_values(rendered: dict[str, Rendered], overlay: str) -> None:
+def test_settings_are_real_settings_with_valid_values(
+    rendered: dict[str, Rendered], overlay: str, ca_file: Path
+) -> None:
     """Every variable the pods get is a setting of the service that reads it (no typo goes
-    unnoticed), and the literal values pass the service's own validation."""
+    unnoticed), and the values pass the service's own validation: the literals as they are, a
+    value from a Secret as set, a file setting as a real file once it is checked to be mounted."""
     r = rendered[overlay]
     for workload in workloads(r):
         settings_class = SETTINGS_OF[workload["metadata"]["labels"]["app.kubernetes.io/name"]]
@@ -112,10 +141,19 @@ def test_settings_are_real_settings_with_valid_values(rendered: dict[str, Render
             assert not unknown, (
                 f"{workload['metadata']['name']}: not settings of {settings_class.__name__}: {unknown}"
             )
-            literals = {
-                k.lower(): v for k, v in env.items() if isinstance(v, str) and k not in PENDING_SETTINGS
-            }
-            settings_class(**literals)  # raises on a wrong value, as the service would at start-up
+            values: dict[str, Any] = {}
+            for key, value in env.items():
+                if key in PENDING_SETTINGS or (isinstance(value, dict) and "fieldRef" in value):
+                    continue
+                if isinstance(value, dict):
+                    assert "secretKeyRef" in value, (key, value)
+                    values[key.lower()] = "from-a-secret"
+                elif key.startswith("KAFKA_SSL_") and key.endswith("_FILE"):
+                    assert value in mounted_secret_files(workload, container), (key, value)
+                    values[key.lower()] = ca_file
+                else:
+                    values[key.lower()] = value
+            settings_class(**values)  # raises on a wrong value, as the service would at start-up
 
 
 @every_kustomization

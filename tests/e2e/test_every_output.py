@@ -78,7 +78,7 @@ async def catalog(
     api_url: str, render_replicas: Any, db: Any
 ) -> AsyncIterator[tuple[Api, list[dict[str, Any]]]]:
     """One organization with awkward lots and serials; `entities[scope]` lists (id, lot, expiry, serial)."""
-    from tests.conftest import make_tenant
+    from tests.support.tenants import make_tenant
 
     tenant: Tenant = await make_tenant(db, "every-output")
     async with aiohttp.ClientSession() as session:

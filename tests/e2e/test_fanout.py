@@ -16,12 +16,13 @@ import aiohttp
 import asyncpg
 import pytest
 import zxingcpp
-from aiokafka import AIOKafkaProducer
 
 from devtools.endpoints import StackEndpoints
+from devtools.kafka_admin import client_settings
 from labelkit.sheets.templates import BUILTIN_TEMPLATES
 from render_service.chunks.task import ChunkTask, chunk_task_event
 from shared import events
+from shared.kafka import make_producer
 from shared.s3 import s3_client
 from shared.settings import CommonSettings
 from tests.support.api import Api, Tenant
@@ -96,7 +97,7 @@ async def test_multi_chunk_zip_uses_both_replicas(
     before = await db.fetchrow(
         "SELECT version, sha256, processed_items FROM api.export_jobs WHERE job_id = $1", job_id
     )
-    producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap_servers)
+    producer = make_producer(client_settings(endpoints.kafka_bootstrap_servers))
     await producer.start()
     try:
         task = chunk_task_event(ChunkTask(job_id=job_id, chunk_index=2, chunk_count=6), source="test")

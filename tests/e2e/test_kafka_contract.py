@@ -12,10 +12,12 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from devtools.endpoints import StackEndpoints
+from devtools.kafka_admin import client_settings
 from labelkit.ids import new_job_id
+from shared.kafka import make_consumer, make_producer
 from tests.support.api import EXPORTS, Api, Tenant
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +31,7 @@ async def api(api_url: str, tenant: Tenant, render_replicas: Any) -> AsyncIterat
 
 @pytest.fixture
 async def producer(endpoints: StackEndpoints) -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap_servers)
+    producer = make_producer(client_settings(endpoints.kafka_bootstrap_servers))
     await producer.start()
     yield producer
     await producer.stop()
@@ -119,11 +121,10 @@ async def test_non_cloudevent_goes_to_dlq_and_consumption_continues(
     poison = [b"not json at all", b'{"hello": "world"}', cloud_event({"job_id": "short"})]
     for value in poison:
         await producer.send_and_wait("label-export.requested", value, key=b"poison")
-    dlq = AIOKafkaConsumer(
+    dlq = make_consumer(
+        client_settings(endpoints.kafka_bootstrap_servers),
         "label-export.dlq",
-        bootstrap_servers=endpoints.kafka_bootstrap_servers,
         group_id=f"dlq-reader-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest",
     )
     await dlq.start()
     try:

@@ -1,4 +1,5 @@
-"""Invariant 9: a second organization's key reaches nothing of the first, on every route."""
+"""Tenancy (docs/invariants.md#tenancy): a second organization's key reaches nothing of the first,
+on every route."""
 
 from __future__ import annotations
 

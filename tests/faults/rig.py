@@ -25,7 +25,6 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from api_service.adapters import api_keys_repo, catalog_repo
 from devtools.services import ServiceProcess
 from devtools.stack import LocalStack, StackOptions
 from devtools.system import Services, service_env
@@ -37,8 +36,9 @@ from tests.faults.processes import alive
 from tests.faults.stores import StoreAccess
 from tests.faults.waiting import now
 from tests.support.api import Api, Tenant
+from tests.support.tenants import make_tenant
 
-# Fast recovery settings (the brief's values): failures heal in seconds instead of minutes.
+# Fast recovery settings (docs/reliability.md lists them): failures heal in seconds instead of minutes.
 FAST_ENV = {
     "RENDER_POOL_SIZE": "1",  # two cores: two replicas with one render process each
     "RENDER_CHUNK_SIZE": "1000",  # modest jobs fan out into many chunks ...
@@ -146,10 +146,8 @@ class Rig(StoreAccess):
 
     # -- tenants and clients --------------------------------------------------------------------
     async def tenant(self, name: str | None = None) -> Tenant:
-        org = await catalog_repo.create_organization(self.db, name=name or f"faults-{uuid.uuid4().hex[:8]}")
-        key_id, key = await api_keys_repo.create_key(self.db, organization_id=org, name="faults")
-        await api_keys_repo.set_rate_limits(self.db, key_id=key_id, per_minute=1_000_000, per_day=10_000_000)
-        return Tenant(organization_id=org, api_key=key, key_id=key_id)
+        name = name or f"faults-{uuid.uuid4().hex[:8]}"
+        return await make_tenant(self.db, name, per_minute=1_000_000, per_day=10_000_000)
 
     @contextlib.asynccontextmanager
     async def client(self, tenant: Tenant, *, timeout: float = 15) -> AsyncIterator[Api]:

@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 
+from shared.kafka import make_consumer, make_producer
 from shared.s3 import s3_client
 from shared.settings import CommonSettings
 from tests.faults.postgres_server import DB_DOWN
@@ -70,7 +71,7 @@ class StoreAccess:
     # -- Kafka ----------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
     async def producer(self) -> AsyncIterator[AIOKafkaProducer]:
-        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap_servers, linger_ms=0)
+        producer = make_producer(self.settings, linger_ms=0)
         await producer.start()
         try:
             yield producer
@@ -83,13 +84,7 @@ class StoreAccess:
         """Everything on `topic` from offset 0, read by a fresh consumer without a group (no
         commits, nothing shared with the services); stops after `idle` s without a new record.
         (Tansu's end_offsets() is unreliable after batched produce: docs/design.md#local-infrastructure.)"""
-        consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
-            group_id=None,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
+        consumer = make_consumer(self.settings, topic, group_id=None)
         await consumer.start()
         records: list[ConsumerRecord[bytes, bytes]] = []
         try:

@@ -15,11 +15,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
+from devtools.kafka_admin import client_settings
 from devtools.ports import free_port
+from devtools.system import LOCAL_KAFKA
 from devtools.tansu import TansuBroker
 from shared.consumer import ConsumerLoop, Record
+from shared.kafka import make_consumer, make_producer
 from tests.faults.waiting import wait_for
 
 
@@ -41,7 +44,8 @@ async def broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Tans
 
 
 async def test_records_of_other_partitions_are_not_lost_while_a_handler_works(broker: TansuBroker) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers, linger_ms=0)
+    settings = client_settings(broker.bootstrap_servers)
+    producer = make_producer(settings, linger_ms=0)
     await producer.start()
     handled: list[tuple[int, bytes]] = []
 
@@ -52,14 +56,12 @@ async def test_records_of_other_partitions_are_not_lost_while_a_handler_works(br
                 await producer.send_and_wait("work", f"during-{p}".encode(), partition=p)
             await asyncio.sleep(2.5)  # several keep-alive polls happen meanwhile
 
-    consumer = AIOKafkaConsumer(
+    consumer = make_consumer(
+        settings,
         "work",
-        bootstrap_servers=broker.bootstrap_servers,
         group_id=f"loop-{secrets.token_hex(3)}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        session_timeout_ms=3000,
-        heartbeat_interval_ms=500,
+        session_timeout_ms=int(LOCAL_KAFKA["KAFKA_SESSION_TIMEOUT_MS"]),
+        heartbeat_interval_ms=int(LOCAL_KAFKA["KAFKA_HEARTBEAT_INTERVAL_MS"]),
     )
     await producer.send_and_wait("work", b"slow", partition=0)
     await consumer.start()

@@ -20,10 +20,10 @@ import uuid
 import aiohttp
 import orjson
 import pytest
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from labelkit.ids import new_job_id
+from shared.kafka import make_producer
 from tests.faults.healthy import another_org_completes_and_all_healthy
 from tests.faults.polling import poll_terminal
 from tests.faults.rig import Rig
@@ -86,9 +86,7 @@ async def test_huge_poison_message_is_dead_lettered_bounded_and_planning_goes_on
     before = {name: await _restarts(rig, name) for name in RENDERS}
     key = f"huge-{size}-{uuid.uuid4().hex[:8]}"
     value = b"\xff" + bytes(range(256)) * (size // 256)  # not JSON, over the producers' 1 MiB limit
-    producer = AIOKafkaProducer(
-        bootstrap_servers=rig.settings.kafka_bootstrap_servers, max_request_size=4 * size
-    )
+    producer = make_producer(rig.settings, max_request_size=4 * size)
     await producer.start()
     try:
         await producer.send_and_wait(REQUESTED, value=value, key=key.encode())

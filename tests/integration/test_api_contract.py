@@ -18,8 +18,8 @@ from api_service.app import create_app
 from api_service.settings import ApiSettings
 from devtools.ports import free_port
 from labelkit.ids import new_job_id
-from tests.conftest import make_tenant
 from tests.support.api import EXPORTS, Api, Tenant
+from tests.support.tenants import make_tenant
 
 BODY = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
 RATE_HEADERS = (

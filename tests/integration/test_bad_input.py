@@ -12,15 +12,17 @@ import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from api_service.app import create_app
 from api_service.settings import ApiSettings
 from devtools.endpoints import StackEndpoints
+from devtools.kafka_admin import client_settings
 from devtools.ports import free_port
 from devtools.services import ServiceProcess
+from shared.kafka import make_consumer
 from tests.support.api import EXPORTS, Api, Tenant
-from tests.support.kafka_requests import publish_request, published_job_outcome
+from tests.support.kafka_requests import publish, publish_request, published_job_outcome, requested_event
 
 SUBMIT = {"scope": "lots", "export_type": "datamatrix", "file_format": "png"}
 SHEET_QR = {
@@ -143,12 +145,34 @@ async def test_the_same_sheet_request_over_kafka_ends_failed_naming_the_field(
     assert job_id.encode() not in await dlq_keys(endpoints)  # failed, not dead-lettered
 
 
+async def test_a_request_whose_envelope_carries_a_nul_is_dead_lettered_and_creates_no_job(
+    api: Api, tenant: Tenant, endpoints: StackEndpoints, db: asyncpg.Pool
+) -> None:
+    """The projection stores a request's `source`: a NUL there used to fail its insert on every
+    try (then a DLQ entry saying only that), while the planner rendered the job nobody could see."""
+    job_id, event = requested_event(tenant, SUBMIT, source="erp\x00connector")
+    await publish(endpoints, job_id, event)
+    async with asyncio.timeout(30):
+        while not (reasons := (await dlq_reasons(endpoints)).get(job_id.encode())):
+            await asyncio.sleep(0.5)
+    (reason,) = reasons  # once, by the planner; the projection skips what is not a CloudEvent
+    assert reason.startswith("not a CloudEvent 1.0: source: must not contain control characters"), reason
+    assert "U+0000" in reason
+    assert await db.fetchval("SELECT count(*) FROM render.jobs WHERE job_id = $1", job_id) == 0
+    assert (await api.get(f"{EXPORTS}{job_id}/")).status == 404
+
+
 async def dlq_keys(endpoints: StackEndpoints) -> set[bytes]:
-    """Every key on the DLQ: each partition read from its start to its end offset (no group, so
-    nothing waits for an assignment and an empty answer cannot be a slow join)."""
-    dlq = AIOKafkaConsumer(bootstrap_servers=endpoints.kafka_bootstrap_servers, enable_auto_commit=False)
+    return set(await dlq_reasons(endpoints))
+
+
+async def dlq_reasons(endpoints: StackEndpoints) -> dict[bytes, list[str]]:
+    """Every key on the DLQ with the reasons of its entries: each partition read from its start to
+    its end offset (no group, so nothing waits for an assignment and an empty answer cannot be a
+    slow join)."""
+    dlq = make_consumer(client_settings(endpoints.kafka_bootstrap_servers), group_id=None)
     await dlq.start()
-    keys: set[bytes] = set()
+    reasons: dict[bytes, list[str]] = {}
     try:
         await dlq.topics()  # loads the metadata partitions_for_topic reads
         tps = [
@@ -161,10 +185,12 @@ async def dlq_keys(endpoints: StackEndpoints) -> set[bytes]:
         async with asyncio.timeout(30):
             while [tp for tp in tps if await dlq.position(tp) < end[tp]]:
                 for records in (await dlq.getmany(timeout_ms=500)).values():
-                    keys.update(r.key or b"" for r in records)
+                    for r in records:
+                        reason = dict(r.headers).get("dlq-reason", b"").decode()
+                        reasons.setdefault(r.key or b"", []).append(reason)
     finally:
         await dlq.stop()
-    return keys
+    return reasons
 
 
 async def test_a_symbol_over_64_megapixels_is_refused_at_submit(api: Api) -> None:

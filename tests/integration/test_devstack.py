@@ -23,15 +23,16 @@ import aioboto3
 import aiohttp
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from devtools import DevstackError, LocalStack, StackEndpoints, StackOptions
 from devtools import postgres as devstack_postgres
+from devtools.kafka_admin import client_settings
 from devtools.ports import free_port
 from devtools.postgres import PostgresPart, with_database
+from shared.kafka import make_admin, make_consumer, make_producer
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -122,7 +123,8 @@ def _s3_client(endpoints: StackEndpoints, secret: str | None = None) -> Any:
 
 async def _produce_and_consume(bootstrap: str, topic: str) -> None:
     value = secrets.token_bytes(8)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    settings = client_settings(bootstrap)
+    producer = make_producer(settings)
     await producer.start()
     try:
         assert await producer.partitions_for(topic) == {0, 1, 2, 3}
@@ -130,7 +132,7 @@ async def _produce_and_consume(bootstrap: str, topic: str) -> None:
     finally:
         await producer.stop()
     # Plain assignment, no group: a Tansu group join waits half the session timeout.
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest")
+    consumer = make_consumer(settings, group_id=None)
     await consumer.start()
     try:
         partition = TopicPartition(topic, 2)
@@ -247,7 +249,7 @@ async def test_given_endpoints_are_waited_for_and_set_up_not_started(
         assert given.broker is None and given.s3_server is None and given.pids() == {}
         assert given.endpoints == StackEndpoints(**{**vars(outer), "s3_bucket": "devstack-test-given"})
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=outer.kafka_bootstrap_servers)
+    admin = make_admin(client_settings(outer.kafka_bootstrap_servers))
     await admin.start()
     try:
         [described] = await admin.describe_topics([topic])

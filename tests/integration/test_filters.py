@@ -14,7 +14,7 @@ import pytest
 
 from api_service.adapters import catalog_repo
 from labelkit.export_spec import parse_export_spec
-from render_service.planning.snapshot import snapshot_query
+from render_service.adapters.snapshot_query import snapshot_query
 
 GTIN_A, GTIN_B = "09506000134352", "00614141000012"
 

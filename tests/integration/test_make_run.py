@@ -1,6 +1,7 @@
 """`make run` supervises (python -m devtools.local_system, as a user starts it): a render replica
 SIGKILLed is restarted with a log line saying so, its pool processes go with it (nothing left
-reparented to init), a job submitted afterwards completes, and SIGTERM stops everything.
+reparented to init), another organization's job submitted afterwards completes with every
+service healthy, and SIGTERM stops everything.
 
 Its own ports, its own database and its own `.run/` (the working directory is a temp dir).
 """
@@ -106,6 +107,29 @@ async def _wait_for(path: Path, text: str, *, within: float) -> str:
         await asyncio.sleep(0.2)
 
 
+async def _new_organization_key(env: dict[str, str]) -> str:
+    """An organization and key of its own, made with labels-admin as an operator would."""
+
+    async def admin(*args: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "api_service.admin_cli",
+            *args,
+            env=env,
+            cwd=REPO,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, err.decode()
+        return out.decode()
+
+    org = (await admin("create-org", f"other-{secrets.token_hex(3)}")).strip()
+    printed = await admin("create-key", org, "--name", "make-run-test")
+    return printed.rsplit("API key (shown once): ", 1)[1].strip()
+
+
 async def test_a_sigkilled_replica_is_restarted_leaves_nothing_and_jobs_complete(tmp_path: Path) -> None:
     api_port, render_ports = free_port(), [free_port(), free_port()]
     database = f"make_run_test_{secrets.token_hex(4)}"
@@ -158,10 +182,16 @@ async def test_a_sigkilled_replica_is_restarted_leaves_nothing_and_jobs_complete
             await _wait_for(output, "restarted (pid", within=60)
             for port in render_ports:
                 await _healthy(f"http://127.0.0.1:{port}", within=60)
-            second = await api.submit(body)
+            # Then another organization's normal job completes, and every service is healthy.
+            other = Api(session, f"http://127.0.0.1:{api_port}", await _new_organization_key(env))
+            product = await other.product("09506000134352")
+            await other.lots(product["id"], [{"lot_number": "OTHER1", "expiry_date": "2030-01-31"}])
+            second = await other.submit(body)
             assert second.status == 202, second.body
-            assert (await api.wait_terminal(second.body["job_id"], timeout=90))["status"] == "completed"
-            await _healthy(f"http://127.0.0.1:{api_port}", within=5)
+            final = await other.wait_terminal(second.body["job_id"], timeout=90)
+            assert final["status"] == "completed" and final["total_items"] == 1, final
+            for port in [api_port, *render_ports]:
+                await _healthy(f"http://127.0.0.1:{port}", within=5)
         started = _descendants(proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -1,20 +1,24 @@
-"""In-memory fakes of the chunk worker's ports: the same rules as the PostgreSQL and S3 adapters
-(leases with a clock, status transitions only from live states, assembly claimed once), kept in
-dicts so the worker's decisions run in-process in milliseconds. Pure logic, no I/O."""
+"""In-memory fakes of the chunk worker's and the planner's ports: the same rules as the PostgreSQL,
+S3 and Kafka adapters (leases with a clock, status transitions only from live states, assembly
+claimed once, a job planned once), kept in dicts so the decisions run in-process in milliseconds.
+Pure logic, no I/O."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import hashlib
+import inspect
 import uuid
 from collections.abc import Sequence
 
-from labelkit.export_spec import AssetConfig
+from labelkit.export_spec import AssetConfig, ExportSpec
 from labelkit.ids import new_job_id
 from render_service.chunks.part_keys import part_keys
 from render_service.chunks.pipeline import PartSidecar, ProgressCallback, RenderFailure
+from render_service.chunks.task import ChunkTask
 from render_service.domain.models import LIVE, Chunk, Output, PlannedJob, StoredArtifact
+from render_service.planning.chunking import chunk_alignment, chunk_bounds
 from shared import events
 
 
@@ -44,6 +48,9 @@ class FakeStore:
         self.assembly_lease_until: dict[str, float] = {}
         self.print_history: list[tuple[str, int, int]] = []
         self.cleaned: set[str] = set()
+        # The catalog as the planner's snapshot sees it: how many items an organization's export
+        # selects (filters are the snapshot query's business, tested against PostgreSQL).
+        self.catalog: dict[uuid.UUID, int] = {}
 
     def plan(self, *, items: int, chunk_size: int, export_type: str = "datamatrix") -> PlannedJob:
         job_id = new_job_id()
@@ -70,6 +77,42 @@ class FakeStore:
             for i in range(count)
         ]
         return job
+
+    # -- the planner's port -----------------------------------------------------------------------
+    async def organization_exists(self, organization_id: uuid.UUID) -> bool:
+        return organization_id in self.catalog
+
+    async def plan_job(
+        self, *, job_id: str, organization_id: uuid.UUID, spec: ExportSpec, chunk_size: int, spread: int
+    ) -> bool:
+        if job_id in self.jobs:
+            return False
+        total = self.catalog[organization_id]
+        bounds = chunk_bounds(total, chunk_size, align=chunk_alignment(spec), spread=spread)
+        output = Output(spec.scope, spec.export_type, spec.file_format, spec.asset_config)
+        self.jobs[job_id] = PlannedJob(
+            job_id,
+            organization_id,
+            output,
+            "rendering",
+            total,
+            len(bounds),
+            dt.datetime.now(dt.UTC),
+            None,
+            None,
+        )
+        self.chunks[job_id] = [
+            ChunkRow(Chunk(i, first, end, "pending", None)) for i, (first, end) in enumerate(bounds)
+        ]
+        return True
+
+    async def pending_chunks(self, job_id: str) -> list[int]:
+        return [row.chunk.chunk_index for row in self.chunks[job_id] if row.chunk.status == "pending"]
+
+    def finish_chunk(self, job_id: str, chunk_index: int) -> None:
+        """Another replica rendered this chunk."""
+        row = self.chunks[job_id][chunk_index]
+        row.chunk = dataclasses.replace(row.chunk, status="done", part_size=1)
 
     def _set(self, job_id: str, **changes: object) -> None:
         self.jobs[job_id] = dataclasses.replace(self.jobs[job_id], **changes)  # type: ignore[arg-type]
@@ -220,7 +263,8 @@ class FakeStorage:
 
 class FakeRenderer:
     """Writes one line per item, reporting progress per item; `before_item` lets a test act
-    mid-render (another replica completing the job, a cancel), `fail_with` a bad label."""
+    mid-render (another replica completing the job, a cancel, a stall while another worker takes
+    the chunk over: an action may be async), `fail_with` a bad label."""
 
     def __init__(self) -> None:
         self.rendered: list[tuple[str, int]] = []  # (job_id, chunk_index), in render order
@@ -235,8 +279,8 @@ class FakeRenderer:
             raise RenderFailure(self.fail_with)
         for n, seq in enumerate(range(chunk.first_seq, chunk.end_seq), start=1):
             action = self.before_item.get((job.job_id, seq))
-            if callable(action):
-                action()
+            if callable(action) and inspect.isawaitable(result := action()):
+                await result
             sink.write(f"{seq}\n".encode())
             await on_progress(n)
         return None if whole else PartSidecar(records=b"r", manifest=b"m")
@@ -273,3 +317,21 @@ class FakeEvents:
 
     def of(self, kind: str, job_id: str) -> list[tuple[object, ...]]:
         return [details for k, j, details in self.sent if k == kind and j == job_id]
+
+
+class FakeChunkTasks:
+    """The chunks topic: the tasks sent, with their partition, in order."""
+
+    def __init__(self, partitions: int) -> None:
+        self._partitions = list(range(partitions))
+        self.sent: list[tuple[ChunkTask, int]] = []
+        self.flushes = 0
+
+    async def partitions(self) -> list[int]:
+        return list(self._partitions)
+
+    async def send(self, task: ChunkTask, *, partition: int) -> None:
+        self.sent.append((task, partition))
+
+    async def flush(self) -> None:
+        self.flushes += 1

@@ -138,3 +138,31 @@ async def test_a_label_that_cannot_render_fails_the_job_once_with_the_reason(wor
     assert world.store.jobs[job.job_id].status == "failed"
     assert world.events.of("failed", job.job_id) == [("cannot render entity e-7: label does not fit",)]
     assert job.job_id in world.store.cleaned
+
+
+async def test_a_worker_that_lost_its_lease_mid_chunk_is_counted_once_and_reports_no_more(
+    world: World,
+) -> None:
+    job = world.store.plan(items=20, chunk_size=10)
+    slow, fast = world.worker("slow"), world.worker("fast")
+
+    async def stall_past_the_lease() -> None:
+        del world.renderer.before_item[(job.job_id, 5)]
+        world.clock.advance(16)  # "slow" stalls longer than its 15 s lease ...
+        await fast.run_chunk(job.job_id, 0)  # ... and the re-delivered task takes the chunk over
+
+    world.renderer.before_item[(job.job_id, 5)] = stall_past_the_lease
+    await slow.run_chunk(job.job_id, 0)
+    assert world.renderer.rendered == [(job.job_id, 0), (job.job_id, 0)]  # rendered on: harmless
+    assert world.store.chunks[job.job_id][0].rendered_by == "fast"  # the first to finish counts
+    # Only chunk 0 is done: no report may claim more (the slow worker's share is not its own).
+    progress = [p[0] for p in world.events.of("progress", job.job_id)]
+    assert progress and max(progress) == 10, progress  # type: ignore[type-var]
+    assert world.joiner.joined == []  # chunk 1 still pending
+
+    await slow.run_chunk(job.job_id, 1)
+    assert world.joiner.joined == [job.job_id]
+    (completed,) = world.events.of("completed", job.job_id)
+    assert completed[1] == 20
+    artifact = world.storage.objects[completed[0]]  # type: ignore[index]
+    assert artifact.decode().split() == [str(n) for n in range(20)]  # each item once, in order

@@ -8,16 +8,19 @@ import uuid
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaProducer
 
 from devtools.endpoints import StackEndpoints
+from devtools.kafka_admin import client_settings
 from labelkit.ids import new_job_id
+from shared.kafka import make_producer
 from tests.support.api import EXPORTS, Api, Tenant
 
 
-async def publish_request(endpoints: StackEndpoints, tenant: Tenant, body: dict[str, Any]) -> str:
-    """Publish `body` (a submit body) as a `labels.export.requested.v1` CloudEvent of `tenant`;
-    the job id it names."""
+def requested_event(
+    tenant: Tenant, body: dict[str, Any], *, source: str = "erp-connector"
+) -> tuple[str, dict[str, Any]]:
+    """`body` (a submit body) as a `labels.export.requested.v1` CloudEvent of `tenant`, and the
+    job id it names."""
     job_id = new_job_id()
     data = {
         **body,
@@ -28,18 +31,29 @@ async def publish_request(endpoints: StackEndpoints, tenant: Tenant, body: dict[
     event = {
         "specversion": "1.0",
         "id": str(uuid.uuid4()),
-        "source": "erp-connector",
+        "source": source,
         "type": "labels.export.requested.v1",
         "subject": job_id,
         "datacontenttype": "application/json",
         "data": data,
     }
-    producer = AIOKafkaProducer(bootstrap_servers=endpoints.kafka_bootstrap_servers)
+    return job_id, event
+
+
+async def publish(endpoints: StackEndpoints, job_id: str, event: dict[str, Any]) -> None:
+    """Send `event` on the requested topic, keyed by its job, as another service would."""
+    producer = make_producer(client_settings(endpoints.kafka_bootstrap_servers))
     await producer.start()
     try:
         await producer.send_and_wait("label-export.requested", orjson.dumps(event), key=job_id.encode())
     finally:
         await producer.stop()
+
+
+async def publish_request(endpoints: StackEndpoints, tenant: Tenant, body: dict[str, Any]) -> str:
+    """Publish `body` as a request of `tenant`; the job id it names."""
+    job_id, event = requested_event(tenant, body)
+    await publish(endpoints, job_id, event)
     return job_id
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import orjson
@@ -49,3 +50,41 @@ def test_committed_schemas_match_the_models() -> None:
         path = SCHEMA_DIR / f"{type_name}.json"
         assert path.exists(), f"missing {path}; run `make schemas`"
         assert orjson.loads(path.read_bytes()) == orjson.loads(orjson.dumps(schema)), f"{path} is stale"
+
+
+def test_envelope_attributes_are_short_names_without_control_characters() -> None:
+    """A publisher's `source` is stored by the projection: bounded, and a NUL never reaches it."""
+    good = {"specversion": "1.0", "id": "e-1", "source": "erp-connector", "type": "t", "data": {}}
+    assert events.decode(orjson.dumps({**good, "source": "s" * events.MAX_ENVELOPE_CHARS})).source
+    bad = [
+        ({"source": "s" * (events.MAX_ENVELOPE_CHARS + 1)}, "source: String should have at most 256"),
+        ({"source": "erp\x00"}, "source: must not contain control characters; found U+0000"),
+        ({"id": "e-1\n"}, "id: must not contain control characters; found U+000A"),
+        ({"subject": "j" * 1_000_000}, "subject: String should have at most 256"),
+    ]
+    for change, reason in bad:
+        with pytest.raises(events.InvalidMessage, match=re.escape(reason)):
+            events.decode(orjson.dumps({**good, **change}))
+
+
+def test_event_strings_are_bounded() -> None:
+    job_id = new_job_id()
+    # A reason is for people: cut, and the job still ends failed whoever published it.
+    failed = events.parse_data(
+        events.make_event(events.ExportFailed(job_id=job_id, error="e" * 5_000), source="erp")
+    )
+    assert isinstance(failed, events.ExportFailed) and failed.error == "e" * events.MAX_ERROR_CHARS
+    completed = {
+        "job_id": job_id,
+        "total_items": 1,
+        "key": "k" * (events.MAX_OBJECT_KEY + 1),
+        "output_filename": "a.zip",
+        "file_size_bytes": 1,
+        "content_type": "application/zip",
+        "sha256": "0" * 64,
+    }
+    event = events.CloudEvent(
+        specversion="1.0", id="e-1", source="erp", type=events.COMPLETED_V1, subject=job_id, data=completed
+    )
+    with pytest.raises(events.InvalidMessage, match="key: String should have at most 1024"):
+        events.parse_data(event)

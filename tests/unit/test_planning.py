@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 
 from labelkit.export_spec import parse_export_spec
+from render_service.adapters.snapshot_query import snapshot_query
 from render_service.artifacts import output_filename
-from render_service.planning.snapshot import chunk_bounds, snapshot_query
+from render_service.planning.chunking import chunk_bounds
 
 
 def test_chunk_bounds_cover_every_item_once() -> None:

@@ -12,13 +12,20 @@ import asyncpg
 import orjson
 import pytest
 from aiokafka import ConsumerRecord
-from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    TopicAuthorizationFailedError,
+    UnknownError,
+)
 
 from shared.backoff import Backoff, LogThrottle
 from shared.kafka import bounded_copy
 from shared.lifecycle import Loops
 from shared.periodic import every
-from shared.transient import is_transient
+from shared.transient import is_record_fault, is_transient
 
 
 def test_backoff_doubles_with_jitter_up_to_the_cap_and_resets() -> None:
@@ -50,6 +57,16 @@ def test_the_transient_list() -> None:
     assert not is_transient(MessageSizeTooLargeError())
     assert not is_transient(ValueError("bad input"))
     assert not is_transient(asyncpg.exceptions.UniqueViolationError())
+
+
+def test_only_a_fault_of_the_record_itself_makes_an_outbox_row_dead() -> None:
+    """A broker shutting down answers UnknownError (not retriable by aiokafka's flag): the row must
+    stay due, or a broker outage would fail every job submitted during it."""
+    assert is_record_fault(MessageSizeTooLargeError()) and is_record_fault(RecordTooLargeError())
+    assert is_record_fault(TypeError("value must be bytes"))
+    assert not is_record_fault(UnknownError())
+    assert not is_record_fault(TopicAuthorizationFailedError())
+    assert not is_record_fault(KafkaConnectionError()) and not is_record_fault(ConnectionRefusedError())
 
 
 def test_bounded_copy_keeps_size_hash_head_and_reason_of_any_value() -> None:

@@ -67,7 +67,7 @@ def linear_eps(
 
 
 def _bar_calls(widths: bytes, x0: float) -> str:
-    """`{x} {w} b` for every bar, twelve to a line, in one formatting call (issue 18)."""
+    """`{x} {w} b` for every bar, twelve to a line, in one formatting call."""
     lefts, spelling = bar_lefts(widths, x0)
     bars = widths[0::2]
     slots = chain.from_iterable(zip(lefts, bars, strict=True))

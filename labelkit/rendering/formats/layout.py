@@ -154,7 +154,7 @@ def linear_matrix(symbol: LinearSymbol | Sequence[LinearSymbol], *, quiet: int) 
 
 def bar_lefts(widths: bytes, x0: float) -> tuple[list[int] | list[str], str]:
     """Every bar's left edge `fmt(x0 + start)`, for a writer to format in one call: the edges
-    and the printf conversion that spells them (issue 18: no Python call per bar).
+    and the printf conversion that spells them (no Python call per bar).
 
     The edges differ by whole modules, so they share x0's decimals: `ints` with a constant
     suffix (`%d.4` spells 14 as `14.4`). That holds unless x0's thousandths sit within 1e-6 of a

@@ -93,7 +93,7 @@ def linear_svg(
 
 
 def _bars_path(widths: bytes, x0: float, top: float, height: float) -> str:
-    """`M{x} {top}h{w}v{height}h-{w}z` for every bar, in one formatting call (issue 18: no
+    """`M{x} {top}h{w}v{height}h-{w}z` for every bar, in one formatting call (no
     Python call per bar); x is `fmt(x0 + start)`, see `bar_lefts`."""
     lefts, spelling = bar_lefts(widths, x0)
     bars = widths[0::2]

@@ -3,7 +3,7 @@
 One pass, no raster: the data becomes symbol characters, each symbol character its six widths
 from the table below, so a writer gets the bars without reading an image back. The code sets are
 chosen by the same minimal-length rule, with the same tie-breaking, as the zint encoder inside
-zxing-cpp (the writer used before, issue 18): fewest symbol characters, and on a tie the set
+zxing-cpp (the writer used before): fewest symbol characters, and on a tie the set
 tried first — C, then B, then A. The same input therefore gives the same symbol, bar for bar
 (tests/unit/rendering/test_code128.py compares both on thousands of inputs).
 

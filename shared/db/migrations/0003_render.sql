@@ -20,7 +20,7 @@ CREATE TABLE render.jobs (
     finished_at      timestamptz
 );
 
--- The snapshot (invariant 4): what each label encodes, fixed when the job is planned.
+-- The snapshot (docs/invariants.md#fixed-snapshot): what each label encodes, fixed when the job is planned.
 CREATE TABLE render.job_items (
     job_id     text NOT NULL REFERENCES render.jobs (job_id) ON DELETE CASCADE,
     seq        integer NOT NULL,

@@ -1,5 +1,5 @@
-"""Resolves an export's filters into SQL over the catalog (docs/contract.md#filters). Pure: builds text and
-args.
+"""Resolves an export's filters into the snapshot's SQL over the catalog (docs/contract.md#filters).
+Builds text and args only; `jobs_repo.plan_job` runs it.
 
 Only fixed fragments go into the SQL text; every value is a bound parameter. Items come out in
 entity order (`seq`), which is the order of labels in the artifact.
@@ -7,12 +7,10 @@ entity order (`seq`), which is the order of labels in the artifact.
 
 from __future__ import annotations
 
-import math
 import uuid
 from typing import Any
 
 from labelkit.export_spec import ExportSpec
-from labelkit.sheets.templates import DEFAULT_TEMPLATE_NAME, parse_template
 
 # Per scope: the entity table alias, and the FROM clause that reaches product and lot.
 _FROM = {
@@ -70,27 +68,3 @@ def snapshot_query(spec: ExportSpec, organization_id: uuid.UUID) -> tuple[str, l
         f" WHERE {' AND '.join(where)} ORDER BY {alias}.seq"
     )
     return sql, args
-
-
-def chunk_bounds(total: int, chunk_size: int, *, align: int = 1, spread: int = 1) -> list[tuple[int, int]]:
-    """[first, end) item ranges; an empty job is still one (empty) chunk, so it completes the same way.
-
-    `align`: chunk starts fall on multiples of it (a sheet PDF's labels per page: only the last
-    part of a document may end mid-page). `spread`: a job of several chunks gets a multiple of
-    this many (the chunks topic's partitions), so every partition — every replica — gets an equal
-    share instead of one getting an extra chunk to do alone at the end.
-    """
-    if total == 0:
-        return [(0, 0)]
-    count = math.ceil(total / chunk_size)
-    if count > 1 and spread > 1:
-        count = math.ceil(count / spread) * spread
-    size = math.ceil(total / count)
-    size = max(align, size + (-size % align))  # round up to whole pages
-    return [(start, min(start + size, total)) for start in range(0, total, size)]
-
-
-def chunk_alignment(spec: ExportSpec) -> int:
-    if spec.export_type != "sheet_pdf":
-        return 1
-    return parse_template(spec.asset_config.sheet_template or DEFAULT_TEMPLATE_NAME).labels_per_page

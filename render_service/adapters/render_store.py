@@ -1,14 +1,18 @@
-"""The chunk worker's `ChunkStore` port on PostgreSQL: the `jobs_repo` queries, bound to a pool."""
+"""The chunk worker's `ChunkStore` and the planner's `PlanStore` ports on PostgreSQL: the
+`jobs_repo` queries, bound to a pool."""
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 
+from labelkit.export_spec import ExportSpec
 from render_service.adapters import jobs_repo
 from render_service.domain.models import Chunk, PlannedJob
 
 
-class PostgresChunkStore:
+class PostgresRenderStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
@@ -83,3 +87,23 @@ class PostgresChunkStore:
 
     async def mark_cleaned(self, job_id: str) -> None:
         await jobs_repo.mark_cleaned(self._pool, job_id)
+
+    # -- what the planner needs besides ----------------------------------------------------------
+    async def organization_exists(self, organization_id: uuid.UUID) -> bool:
+        return await jobs_repo.organization_exists(self._pool, organization_id)
+
+    async def plan_job(
+        self, *, job_id: str, organization_id: uuid.UUID, spec: ExportSpec, chunk_size: int, spread: int
+    ) -> bool:
+        async with self._pool.acquire() as conn:
+            return await jobs_repo.plan_job(
+                conn,
+                job_id=job_id,
+                organization_id=organization_id,
+                spec=spec,
+                chunk_size=chunk_size,
+                spread=spread,
+            )
+
+    async def pending_chunks(self, job_id: str) -> list[int]:
+        return await jobs_repo.pending_chunks(self._pool, job_id)
