@@ -2,9 +2,9 @@
 
 EAN/UPC/ITF carry the GTIN only (docs/contract.md#rendering-options); GS1-128 carries every AI
 with FNC1 (readers report `]C1`); plain Code 128 carries the same element string without FNC1,
-GS separators included (`]C0`). Code 128 and GS1-128 come from our own encoder (code128.py:
-widths straight from the symbol characters, one pass, no image); EAN/UPC/ITF from zxing-cpp's
-writer, whose one-pixel-per-module image row is read back as runs.
+GS separators included (`]C0`). All come from our own encoders (code128.py, ean_itf.py): widths
+straight from the symbol characters' tables, one pass, no image to read back, and the same
+symbols zxing-cpp's writer (zint) drew before.
 
 GS1-128 holds at most 48 data characters (labelkit/gs1/gs1_128.py): `encode_linear` refuses a
 longer label, `encode_linear_label` splits it over two symbols when asked to.
@@ -12,19 +12,14 @@ longer label, `encode_linear_label` splits it over two symbols when asked to.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, cast
-
-import zxingcpp
 
 from labelkit.gs1 import GS1Data, element_string, hri
 from labelkit.gs1.element_string import pairs_element_string, pairs_hri
 from labelkit.gs1.gs1_128 import MAX_DATA_CHARACTERS, Overflow, Pairs, symbol_groups, too_long_message
 from labelkit.rendering.symbols.code128 import bar_widths, codewords
+from labelkit.rendering.symbols.ean_itf import ean13_widths, itf_widths
 from labelkit.rendering.symbols.errors import SymbolEncodeError
-
-_F = zxingcpp.BarcodeFormat
 
 # Bar heights in modules, from the GS1 nominal sizes: EAN-13/UPC-A 22.85 mm at X = 0.33 mm;
 # ITF-14 and GS1-128 31.75 mm at X = 0.495 mm (their smallest general-distribution X).
@@ -64,23 +59,6 @@ class LinearSymbol:
         return b"".join(map(_PAIR_MODULES.__getitem__, zip(w[0::2], w[1::2] + b"\x00", strict=True)))
 
 
-def _zxing_widths(content: str, fmt: zxingcpp.BarcodeFormat, name: str) -> bytes:
-    try:
-        symbol = zxingcpp.create_barcode(content, fmt)
-    except Exception as exc:  # zint's message, e.g. "Invalid check digit"
-        raise SymbolEncodeError(f"{name}: {exc}") from None
-    if symbol.format != fmt:
-        raise SymbolEncodeError(f"{name}: writer returned {symbol.format}")
-    image = symbol.to_image(scale=1, add_quiet_zones=False)
-    _, width = image.shape
-    # Row 0: EAN/UPC images also have shorter rows under the guard bars, and none are needed.
-    row = bytes(memoryview(cast(Any, image)))[:width]
-    return bytes(map(len, _RUN.findall(row)))
-
-
-_RUN = re.compile(b"[\x00-\x7f]+|[\x80-\xff]+")  # dark pixels, then light ones, alternating
-
-
 def _gtin_tail(data: GS1Data, keep: int, name: str) -> str:
     drop = 14 - keep
     if data.gtin[:drop] != "0" * drop:
@@ -108,17 +86,17 @@ def encode_linear(barcode_type: str, data: GS1Data) -> LinearSymbol:
         return LinearSymbol(widths, "Code 128", "]C0", transmitted, hri(data), _LOGISTIC_HEIGHT)
     if barcode_type == "ean13":
         digits = _gtin_tail(data, GTIN_DIGITS["ean13"], "EAN-13")
-        widths = _zxing_widths(digits, _F.EAN13, "EAN-13")
+        widths = ean13_widths(digits)
         return LinearSymbol(widths, "EAN-13", "]E0", digits, digits, _EAN_HEIGHT)
     if barcode_type == "upca":
         digits = _gtin_tail(data, GTIN_DIGITS["upca"], "UPC-A")
-        widths = _zxing_widths(digits, _F.UPCA, "UPC-A")
+        widths = ean13_widths("0" + digits)
         # Readers transmit UPC-A as EAN-13 with a leading 0 under the EAN identifier.
         return LinearSymbol(widths, "UPC-A", "]E0", "0" + digits, digits, _EAN_HEIGHT)
     if barcode_type == "itf14":
         # Plain ITF with the 14 digits: zint's ITF-14 adds a bearer frame without inner quiet
         # zone, so the bearer bars are drawn by the writers instead.
-        widths = _zxing_widths(data.gtin, _F.ITF, "ITF-14")
+        widths = itf_widths(data.gtin)
         return LinearSymbol(widths, "ITF-14", "]I1", data.gtin, data.gtin, _LOGISTIC_HEIGHT, bearer=True)
     raise ValueError(f"unknown barcode_type {barcode_type!r}")
 

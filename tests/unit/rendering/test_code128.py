@@ -1,5 +1,6 @@
-"""Our Code 128 / GS1-128 encoder draws the same symbol as the zint encoder inside zxing-cpp (the
-writer used before it): bar for bar, on thousands of labels of every shape the catalog allows
+"""Our Code 128 / GS1-128 encoder (and the EAN-13, UPC-A and ITF tables) draw the same symbols as
+the zint encoder inside zxing-cpp (the writer used before): bar for bar, on thousands of labels
+of every shape the catalog allows
 (digit runs of every length and parity, AI-82 punctuation, lower case, no expiry, no serial),
 as GS1-128 and as plain Code 128 with its GS data character. And it is a real Code 128: every
 symbol decodes, with its check character."""
@@ -7,7 +8,6 @@ symbol decodes, with its check character."""
 from __future__ import annotations
 
 import random
-from typing import Any, cast
 
 import pytest
 import zxingcpp
@@ -17,24 +17,12 @@ from labelkit.gs1.gs1_128 import MAX_DATA_CHARACTERS
 from labelkit.rendering.formats.layout import linear_matrix
 from labelkit.rendering.formats.png import encode_png
 from labelkit.rendering.symbols.code128 import bar_widths, codewords
+from labelkit.rendering.symbols.ean_itf import ean13_widths, itf_widths
 from labelkit.rendering.symbols.errors import SymbolEncodeError
 from labelkit.rendering.symbols.linear import encode_linear
-from tests.support.readers import decode_png
+from tests.support.readers import decode_png, width_modules, zint_modules
 
 ALPHABETS = ("0123456789", "0123456789A", "".join(sorted(AI82_CHARS)), "0123456789AZ-/a")
-
-
-def zint_row(content: str, *, gs1: bool) -> bytes:
-    """zxing-cpp's (zint's) symbol as one row of modules, 1 = bar."""
-    options = {"gs1": True} if gs1 else {}
-    symbol = zxingcpp.create_barcode(content, zxingcpp.BarcodeFormat.Code128, **options)
-    image = symbol.to_image(scale=1, add_quiet_zones=False)
-    row = bytes(memoryview(cast(Any, image)))[: image.shape[1]]
-    return bytes(1 if v < 128 else 0 for v in row)
-
-
-def modules(widths: bytes) -> bytes:
-    return b"".join((b"\x01" if n % 2 == 0 else b"\x00") * w for n, w in enumerate(widths))
 
 
 def random_labels(seed: int, count: int) -> list[GS1Data]:
@@ -63,11 +51,13 @@ def test_the_same_symbols_as_zint(seed: int) -> None:
     gs1_checked = 0
     for data in random_labels(seed, 500):
         text = element_string(data, leading_fnc1=False)
-        assert modules(bar_widths(codewords(text, gs1=False))) == zint_row(text, gs1=False), text
+        assert width_modules(bar_widths(codewords(text, gs1=False))) == zint_modules(
+            text, zxingcpp.BarcodeFormat.Code128
+        ), text
         if len(text) <= MAX_DATA_CHARACTERS:
             gs1_checked += 1
-            ours = modules(bar_widths(codewords(text, gs1=True)))
-            assert ours == zint_row(bracketed(data), gs1=True), text
+            ours = width_modules(bar_widths(codewords(text, gs1=True)))
+            assert ours == zint_modules(bracketed(data), zxingcpp.BarcodeFormat.Code128, gs1=True), text
     assert gs1_checked > 150
 
 
@@ -80,6 +70,17 @@ def test_symbols_decode_with_their_check_character() -> None:
                 continue  # over 48 characters: test_gs1_128_capacity.py
             png = encode_png(linear_matrix(symbol, quiet=10), scale=2, quiet_x=0, quiet_y=0, dpi=300)
             assert decode_png(png) == [(ident, symbol.transmitted)]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_ean_upc_and_itf_are_zints_too(seed: int) -> None:
+    for data in random_labels(seed, 300):
+        gtin = data.gtin
+        assert width_modules(itf_widths(gtin)) == zint_modules(gtin, zxingcpp.BarcodeFormat.ITF)
+        ean = gtin[1:13] + str(gtin_check_digit(gtin[1:13]))  # 13 digits, valid check digit
+        assert width_modules(ean13_widths(ean)) == zint_modules(ean, zxingcpp.BarcodeFormat.EAN13)
+        upc = gtin[2:13] + str(gtin_check_digit(gtin[2:13]))
+        assert width_modules(ean13_widths("0" + upc)) == zint_modules(upc, zxingcpp.BarcodeFormat.UPCA)
 
 
 def test_values_and_widths_of_a_known_symbol() -> None:
