@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from labelkit.gs1 import digital_link_uri, element_string  # noqa: E402
+from labelkit.gs1 import bracketed, digital_link_uri, element_string  # noqa: E402
 from labelkit.rendering.batch import RenderSpec, label_data, render_batch  # noqa: E402
 from labelkit.rendering.formats.png import encode_png, pixels_per_module  # noqa: E402
 from labelkit.rendering.formats.svg import linear_svg, matrix_svg  # noqa: E402
@@ -44,7 +44,7 @@ Batch = Callable[[Sequence[LabelItem]], object]
 @dataclass
 class Result:
     name: str
-    group: str  # "ours", "ceiling" (encode only), "baseline" (obvious pipeline)
+    group: str  # "ours", "ceiling" (encode only), "baseline" (obvious pipeline), "zint"
     items_per_cpu_second: float
     note: str = ""
 
@@ -53,19 +53,43 @@ class Result:
         return 1e6 / self.items_per_cpu_second
 
 
-def make_items(n: int) -> list[LabelItem]:
-    # GTIN with two leading zeros so EAN-13, UPC-A and ITF-14 all apply; serial-level data with
-    # expiry: the longest, most common label.
+def make_items(n: int, *, lot_digits: int = 5, serial_digits: int = 9) -> list[LabelItem]:
+    """GTIN with two leading zeros so EAN-13, UPC-A and ITF-14 all apply; serial-level data with
+    expiry. The defaults are the longest, most common label: 48 GS1-128 data characters (GS1's
+    limit for one symbol: 16 + 8 + 10 + FNC1 + 13); 17 and 18 digits make the longest labels
+    the catalog allows (20-character lot and serial, 69 characters: two GS1-128 symbols)."""
     return [
         LabelItem(
             entity_id=f"ent{i:07d}",
             gtin="00036000291452",
-            lot=f"LOT{i // 1000:05d}",
+            lot=f"LOT{i // 1000:0{lot_digits}d}",
             expiry=dt.date(2027, 6, 30),
-            serial=f"SN{i:010d}",
+            serial=f"SN{i:0{serial_digits}d}",
         )
         for i in range(n)
     ]
+
+
+def long_data_case(file_format: str, n: int) -> Batch:
+    spec = RenderSpec.from_job("barcodes_1d", file_format, {"gs1_128_overflow": "split"})
+    long_items = make_items(n, lot_digits=17, serial_digits=18)
+    return lambda items: render_batch(long_items[: len(items)], spec)
+
+
+def zint_gs1_128_svg(items: Sequence[LabelItem]) -> None:
+    """zint (zint-bindings, bench-only) doing what our GS1-128 SVG does: GS1 validation, encode,
+    an SVG in memory with its HRI text."""
+    import zint
+
+    for it in items:
+        symbol = zint.Symbol()
+        symbol.symbology = zint.Symbology.GS1_128
+        symbol.input_mode = zint.InputMode.GS1
+        symbol.outfile = "label.svg"
+        symbol.output_options = zint.OutputOptions.BARCODE_MEMORY_FILE
+        symbol.encode(bracketed(label_data(it)))
+        symbol.print()
+        bytes(symbol.memfile)
 
 
 def measure(fn: Batch, items: Sequence[LabelItem], seconds: float) -> float:
@@ -223,6 +247,8 @@ def main() -> int:
         ("qr_codes svg", "ours", spec_case("qr_codes", "svg"), "with HRI text"),
         ("barcodes_1d svg gs1-128", "ours", spec_case("barcodes_1d", "svg"), "barcode_type auto"),
         ("barcodes_1d eps gs1-128", "ours", spec_case("barcodes_1d", "eps"), "barcode_type auto"),
+        ("barcodes_1d svg gs1-128 long data", "ours", long_data_case("svg", args.items), "2 symbols"),
+        ("barcodes_1d eps gs1-128 long data", "ours", long_data_case("eps", args.items), "2 symbols"),
         ("barcodes_1d svg ean13", "ours", spec_case("barcodes_1d", "svg", barcode_type="ean13"), ""),
         ("barcodes_1d svg itf14", "ours", spec_case("barcodes_1d", "svg", barcode_type="itf14"), ""),
         ("codes_combined svg", "ours", spec_case("codes_combined", "svg"), "2 files per item"),
@@ -233,7 +259,7 @@ def main() -> int:
         ("zpl graphic qr", "ours", zpl_case("qr", "graphic"), "^GF Z64 bitmap"),
         ("encode only: DataMatrix (libdmtx)", "ceiling", ceiling_datamatrix, "incl. GS1 validation"),
         ("encode only: QR (zxing-cpp)", "ceiling", ceiling_qr, "incl. GS1 validation"),
-        ("encode only: GS1-128 (zxing-cpp)", "ceiling", ceiling_gs1_128, "incl. GS1 validation"),
+        ("encode only: GS1-128 (own Code 128)", "ceiling", ceiling_gs1_128, "incl. GS1 validation"),
     ]
     cases += [(name, "ceiling", fn, "fixed symbol") for name, fn in writer_only_cases(items).items()]
     cases.append(
@@ -247,6 +273,8 @@ def main() -> int:
     cases.append(
         ("pylibdmtx.encode + Pillow PNG, raw", "baseline", baseline_pylibdmtx_pillow_raw, "5 px/module RGB")
     )
+    if optional("zint"):
+        cases.append(("zint gs1-128 svg", "zint", zint_gs1_128_svg, "zint-bindings: encode + SVG"))
     if optional("segno"):
         cases.append(("segno QR PNG", "baseline", baseline_segno, "pure-Python QR"))
     if optional("qrcode"):
@@ -276,7 +304,10 @@ def main() -> int:
     target("DataMatrix PNG items/CPU-s", dm, 4000)
     target("DataMatrix PNG vs obvious pipeline (x)", dm / obvious if dm and obvious else None, 8)
     target("QR PNG items/CPU-s", by_name.get("qr_codes png"), 1500)
-    target("GS1-128 SVG items/CPU-s", by_name.get("barcodes_1d svg gs1-128"), 4000)
+    gs1_128_svg, zint_svg = by_name.get("barcodes_1d svg gs1-128"), by_name.get("zint gs1-128 svg")
+    target("GS1-128 SVG items/CPU-s", gs1_128_svg, 12_000)
+    vs_zint = gs1_128_svg / zint_svg if gs1_128_svg and zint_svg else None
+    target("GS1-128 SVG vs zint's, same run (x)", vs_zint, 1)
     target("ZPL native labels/CPU-s", by_name.get("zpl native datamatrix"), 50_000)
     target("ZPL graphic labels/CPU-s", by_name.get("zpl graphic datamatrix"), 5_000)
     print()

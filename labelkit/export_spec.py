@@ -13,8 +13,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from labelkit.field_errors import FieldError, field_errors
 from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE, normalize_base, normalize_gtin
+from labelkit.gs1.gs1_128 import DEFAULT_OVERFLOW, Overflow
 from labelkit.limits import MAX_DIGITAL_LINK_BASE, MAX_FILTER_IDS, MAX_GTIN_INPUT, MAX_SYMBOL_PIXELS
 from labelkit.rendering.raster_size import RasterKnobs, largest_rasters
+from labelkit.rendering.symbols.linear import GS1_128_TYPES, GTIN_DIGITS
 from labelkit.sheets.layout import check_fit
 from labelkit.sheets.symbol_size import typical_label
 from labelkit.sheets.templates import DEFAULT_TEMPLATE_NAME, TemplateError, parse_template
@@ -101,6 +103,8 @@ class AssetConfig(BaseModel):
         | None
     ) = None
     symbol: Literal["datamatrix", "qr", "gs1_128"] | None = None
+    # GS1-128 data over 48 characters (labelkit.gs1.gs1_128): two symbols, or the item fails.
+    gs1_128_overflow: Overflow | None = None
     # thermal_labels only (labelkit.thermal_spec).
     printer_dpi: PrinterDpi | None = None
     label_size_mm: LabelSize | None = None
@@ -176,6 +180,7 @@ def coherence_errors(spec: ExportSpec) -> list[FieldError]:
         errors.append(
             FieldError("asset_config.symbol", "only valid with export_type 'sheet_pdf' or 'thermal_labels'")
         )
+    errors.extend(linear_errors(spec))
     if spec.export_type != "sheet_pdf" and cfg.sheet_template is not None:
         errors.append(FieldError("asset_config.sheet_template", "only valid with export_type 'sheet_pdf'"))
     if spec.export_type != "thermal_labels":
@@ -185,6 +190,45 @@ def coherence_errors(spec: ExportSpec) -> list[FieldError]:
                     FieldError(f"asset_config.{name}", "only valid with export_type 'thermal_labels'")
                 )
     return errors
+
+
+def linear_errors(spec: ExportSpec) -> list[FieldError]:
+    """What the request alone decides about its 1D symbols (docs/contract.md#gs1-128-capacity):
+    `gs1_128_overflow` only where a GS1-128 label is drawn, and no filtered GTIN that the chosen
+    EAN-13 / UPC-A cannot carry (every label of it would fail)."""
+    cfg = spec.asset_config
+    barcode_type = cfg.barcode_type or "auto"
+    if cfg.gs1_128_overflow is not None:
+        if spec.export_type not in LINEAR_EXPORTS:
+            return [
+                FieldError(
+                    "asset_config.gs1_128_overflow",
+                    "only valid with export_type 'barcodes_1d' or 'codes_combined' "
+                    "(thermal labels print one GS1-128 symbol: longer data fails its label)",
+                )
+            ]
+        if barcode_type not in GS1_128_TYPES:
+            return [
+                FieldError(
+                    "asset_config.gs1_128_overflow",
+                    f"only valid with barcode_type 'auto' or 'gs1_128', not '{barcode_type}'",
+                )
+            ]
+    if spec.export_type not in LINEAR_EXPORTS or barcode_type not in GTIN_DIGITS:
+        return []
+    keep = GTIN_DIGITS[barcode_type]
+    return [
+        FieldError(
+            f"filters.gtins.{n}",
+            f"GTIN {gtin} cannot be carried by {barcode_type}: it needs {14 - keep} leading zero(s)",
+        )
+        for n, gtin in enumerate(spec.filters.gtins or ())
+        if gtin[: 14 - keep] != "0" * (14 - keep)
+    ]
+
+
+# Exports that draw 1D symbols (docs/contract.md#export-types-and-formats).
+LINEAR_EXPORTS = frozenset({"barcodes_1d", "codes_combined"})
 
 
 def _raster_errors(spec: ExportSpec) -> list[FieldError]:
@@ -205,6 +249,7 @@ def _raster_errors(spec: ExportSpec) -> list[FieldError]:
         module_mm=cfg.module_mm,
         quiet_zone_modules=cfg.quiet_zone_modules,
         barcode_type=cfg.barcode_type or "auto",
+        gs1_128_overflow=cfg.gs1_128_overflow or DEFAULT_OVERFLOW,
         datamatrix_content=cfg.datamatrix_content or "gs1",
         digital_link_base=cfg.digital_link_base or DEFAULT_DIGITAL_LINK_BASE,
     )

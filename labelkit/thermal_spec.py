@@ -77,6 +77,11 @@ def thermal_errors(scope: str, cfg: _ThermalConfig) -> list[FieldError]:
         serial="Z" * 20 if scope == "serials" else None,
         expiry="291231",  # any YYMMDD: fixed length, so its value does not change the size
     )
+    if setup.symbol == "gs1_128" and longest.serial:
+        # One GS1-128 symbol holds 48 characters (labelkit.gs1.gs1_128); a longer label fails
+        # alone at render time, so the longest that prints has an 18-character lot and a
+        # 1-character serial: 16 + 8 + 20 + 1 + 3.
+        longest = GS1Data.create(gtin=longest.gtin, lot="Z" * 18, serial="Z", expiry="291231")
     try:
         writer = ZplWriter(setup)
     except FitError as exc:  # the module is beyond what the printer's own encoder draws

@@ -7,6 +7,7 @@ predefined lengths, so only 10 (when 21 follows) needs a separator; AI 21 is alw
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .charset import validate_lot, validate_serial
@@ -69,8 +70,13 @@ def element_string(data: GS1Data, *, leading_fnc1: bool = True) -> str:
     With `leading_fnc1` (the default) it starts with the FNC1 marker that makes a symbol GS1
     (`]d2`/`]C1`); without it, it is exactly what a scanner transmits after the identifier.
     """
+    return pairs_element_string(data.pairs(), leading_fnc1=leading_fnc1)
+
+
+def pairs_element_string(pairs: Sequence[tuple[str, str]], *, leading_fnc1: bool = True) -> str:
+    """`element_string` of any (AI, value) pairs in the given order, e.g. one symbol's share of
+    a label split over two GS1-128 symbols."""
     parts: list[str] = [FNC1] if leading_fnc1 else []
-    pairs = data.pairs()
     last = len(pairs) - 1
     for i, (ai, value) in enumerate(pairs):
         parts.append(ai)
@@ -82,7 +88,12 @@ def element_string(data: GS1Data, *, leading_fnc1: bool = True) -> str:
 
 def hri(data: GS1Data) -> str:
     """Human-readable interpretation: `(01)09506000134352(17)251231(10)LOT(21)SER`."""
-    return "".join(f"({ai}){value}" for ai, value in data.pairs())
+    return pairs_hri(data.pairs())
+
+
+def pairs_hri(pairs: Sequence[tuple[str, str]]) -> str:
+    """`hri` of any (AI, value) pairs."""
+    return "".join(f"({ai}){value}" for ai, value in pairs)
 
 
 def hri_lines(data: GS1Data) -> list[str]:

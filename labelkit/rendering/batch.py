@@ -18,6 +18,7 @@ from labelkit.export_spec import AssetConfig
 from labelkit.field_errors import field_errors
 from labelkit.gs1 import (
     DEFAULT_DIGITAL_LINK_BASE,
+    GS,
     GS1Data,
     GS1ValidationError,
     digital_link_uri,
@@ -26,6 +27,7 @@ from labelkit.gs1 import (
     hri_lines,
     normalize_base,
 )
+from labelkit.gs1.gs1_128 import DEFAULT_OVERFLOW, Overflow
 from labelkit.rendering.entries import ManifestRow, entry_name, visible
 from labelkit.rendering.formats.eps import linear_eps
 from labelkit.rendering.formats.layout import linear_matrix
@@ -35,7 +37,7 @@ from labelkit.rendering.model import BitMatrix, LabelItem, RenderedFile
 from labelkit.rendering.raster_size import DEFAULT_MODULE_MM, DEFAULT_QUIET_ZONE
 from labelkit.rendering.symbols.datamatrix import encode_datamatrix
 from labelkit.rendering.symbols.errors import SymbolEncodeError
-from labelkit.rendering.symbols.linear import encode_linear
+from labelkit.rendering.symbols.linear import encode_linear_label
 from labelkit.rendering.symbols.qr import encode_qr
 
 EXPORT_FORMATS: Mapping[str, frozenset[str]] = {
@@ -77,6 +79,7 @@ class RenderSpec:
     quiet_zone_modules: int | None = None
     human_readable: bool = True
     barcode_type: str = "auto"
+    gs1_128_overflow: Overflow = DEFAULT_OVERFLOW
     datamatrix_content: str = "gs1"
     digital_link_base: str = DEFAULT_DIGITAL_LINK_BASE
 
@@ -111,6 +114,7 @@ class RenderSpec:
             quiet_zone_modules=cfg.quiet_zone_modules,
             human_readable=cfg.human_readable if cfg.human_readable is not None else True,
             barcode_type=cfg.barcode_type or "auto",
+            gs1_128_overflow=cfg.gs1_128_overflow or DEFAULT_OVERFLOW,
             datamatrix_content=cfg.datamatrix_content or "gs1",
             digital_link_base=cfg.digital_link_base or normalize_base(digital_link_base),
         )
@@ -216,20 +220,25 @@ def _qr(entity_id: str, data: GS1Data, spec: RenderSpec, ext: str, kind: str | N
 
 
 def _linear(entity_id: str, data: GS1Data, spec: RenderSpec, ext: str, kind: str | None = None) -> _File:
-    symbol = encode_linear(spec.barcode_type, data)
+    # One symbol, or two GS1-128 symbols a line each for data over 48 characters
+    # (docs/contract.md#gs1-128-capacity); refused ones raise SymbolEncodeError saying why.
+    symbols = encode_linear_label(spec.barcode_type, data, overflow=spec.gs1_128_overflow)
     quiet = spec.quiet_for("linear")
     module_mm = spec.module_for("linear")
     if ext == "png":
         # Raster output carries no HRI text: that would need a font engine in the worker.
         scale = pixels_per_module(module_mm, spec.dpi)
-        body = encode_png(linear_matrix(symbol, quiet=quiet), scale=scale, quiet_x=0, quiet_y=0, dpi=spec.dpi)
+        matrix = linear_matrix(symbols, quiet=quiet)
+        body = encode_png(matrix, scale=scale, quiet_x=0, quiet_y=0, dpi=spec.dpi)
     elif ext == "svg":
-        body = linear_svg(symbol, module_mm=module_mm, quiet=quiet, human_readable=spec.human_readable)
+        body = linear_svg(symbols, module_mm=module_mm, quiet=quiet, human_readable=spec.human_readable)
     else:
-        body = linear_eps(symbol, module_mm=module_mm, quiet=quiet, human_readable=spec.human_readable)
-    return _file(
-        entity_id, data, body, ext, kind, (symbol.symbology, symbol.symbology_id, symbol.transmitted)
-    )
+        body = linear_eps(symbols, module_mm=module_mm, quiet=quiet, human_readable=spec.human_readable)
+    # The manifest's data is what the scanner transmits: for two symbols, both transmissions
+    # joined by GS, which is the entity's element string (labelkit/gs1/gs1_128.py).
+    first = symbols[0]
+    transmitted = GS.join(s.transmitted for s in symbols)
+    return _file(entity_id, data, body, ext, kind, (first.symbology, first.symbology_id, transmitted))
 
 
 def _render_datamatrix(entity_id: str, data: GS1Data, spec: RenderSpec) -> _Rendered:

@@ -9,13 +9,15 @@ the export spec (which calls it).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from labelkit.gs1 import GS1Data, digital_link_uri, element_string
+from labelkit.gs1.gs1_128 import DEFAULT_OVERFLOW, Overflow
 from labelkit.rendering.formats.layout import linear_matrix
 from labelkit.rendering.formats.png import pixels_per_module
+from labelkit.rendering.symbols.code128 import bar_widths, codewords
 from labelkit.rendering.symbols.datamatrix import encode_datamatrix
-from labelkit.rendering.symbols.linear import encode_linear
+from labelkit.rendering.symbols.linear import GS1_128_TYPES, LinearSymbol, encode_linear_label, gs1_128
 from labelkit.rendering.symbols.qr import encode_qr
 
 # Defaults per symbol family (docs/contract.md#rendering-options), used when asset_config leaves module_mm /
@@ -50,6 +52,8 @@ class RasterKnobs:
     barcode_type: str
     datamatrix_content: str
     digital_link_base: str
+    # Left out (the inline cost estimate): sized as split, the larger of the two.
+    gs1_128_overflow: Overflow = DEFAULT_OVERFLOW
 
 
 def largest_rasters(*, export_type: str, scope: str, knobs: RasterKnobs) -> list[RasterSize]:
@@ -72,10 +76,21 @@ def largest_rasters(*, export_type: str, scope: str, knobs: RasterKnobs) -> list
         sizes.append(_matrix_size("qr", matrix.width, matrix.height, knobs))
     if export_type == "codes_combined":
         quiet = _quiet("linear", knobs)
-        linear = linear_matrix(encode_linear(knobs.barcode_type, data), quiet=quiet)
+        linear = linear_matrix(_largest_linear(knobs, data), quiet=quiet)
         scale = _scale("linear", knobs)
         sizes.append(RasterSize("linear", linear.width * scale, linear.height * scale))
     return sizes
+
+
+def _largest_linear(knobs: RasterKnobs, data: GS1Data) -> tuple[LinearSymbol, ...]:
+    """The 1D symbols of the largest label. GS1-128 data over 48 characters split in two symbols
+    stacked; when such data is refused instead, the largest drawn is one symbol of at most 48
+    characters, no wider than the whole longest data in one symbol, which is what is sized then."""
+    if knobs.gs1_128_overflow == "refuse" and knobs.barcode_type in GS1_128_TYPES:
+        whole = element_string(data, leading_fnc1=False)
+        widths = bar_widths(codewords(whole, gs1=True))
+        return (replace(gs1_128(tuple(data.pairs())[:1]), widths=widths),)
+    return encode_linear_label(knobs.barcode_type, data, overflow=knobs.gs1_128_overflow)
 
 
 def _quiet(family: str, knobs: RasterKnobs) -> int:

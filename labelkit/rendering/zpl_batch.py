@@ -10,10 +10,11 @@ from pydantic import ValidationError
 
 from labelkit.export_spec import AssetConfig
 from labelkit.field_errors import field_errors
-from labelkit.rendering.batch import label_data
+from labelkit.rendering.batch import LabelDataError, label_data
 from labelkit.rendering.model import ItemRow, items_from_rows
 from labelkit.rendering.printer import PrinterLabel, PrinterSetup
 from labelkit.rendering.printer.zpl import ZplWriter
+from labelkit.rendering.symbols.errors import SymbolEncodeError
 from labelkit.thermal_spec import printer_setup
 
 
@@ -30,5 +31,10 @@ def zpl_setup(asset_config: Mapping[str, Any] | None) -> PrinterSetup:
 def render_zpl_rows(rows: Sequence[ItemRow], setup: PrinterSetup) -> tuple[bytes, int]:
     """(the batch's ZPL, ASCII bytes; its label count)."""
     writer = ZplWriter(setup)
-    text = "".join(writer.block(PrinterLabel(it.entity_id, label_data(it))) for it in items_from_rows(rows))
-    return text.encode("ascii"), len(rows)
+    blocks = []
+    for it in items_from_rows(rows):
+        try:
+            blocks.append(writer.block(PrinterLabel(it.entity_id, label_data(it))))
+        except SymbolEncodeError as exc:  # e.g. GS1-128 data over 48 characters
+            raise LabelDataError(it.entity_id, str(exc)) from None
+    return "".join(blocks).encode("ascii"), len(rows)

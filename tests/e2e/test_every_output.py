@@ -24,6 +24,7 @@ from tests.support.api import Api, Tenant
 from tests.support.readers import (
     decode_image,
     decode_pdf_cells,
+    joined_gs1_128,
     needs_gs,
     needs_pdf_tools,
     needs_rsvg,
@@ -109,15 +110,17 @@ async def run_export(api: Api, body: dict[str, Any]) -> tuple[dict[str, Any], by
 
 
 def decode_file(name: str, data: bytes) -> list[tuple[str, str]]:
+    """What the file carries; a GS1-128 label split over two symbols (data over 48 characters,
+    e.g. a 20-digit serial with expiry) as its one manifest row."""
     if name.endswith(".png"):
         image = Image.open(io.BytesIO(data))
         assert image.mode == "1", f"{name} is not a 1-bit PNG"
         assert round(image.info["dpi"][0]) == 300
-        return decode_image(image)
+        return joined_gs1_128(decode_image(image))
     if name.endswith(".svg"):
-        return decode_image(rasterize_svg(data))
+        return joined_gs1_128(decode_image(rasterize_svg(data)))
     assert name.endswith(".eps")
-    return decode_image(rasterize_eps(data))
+    return joined_gs1_128(decode_image(rasterize_eps(data)))
 
 
 ZIP_CASES = [

@@ -4,14 +4,12 @@ every case ends with a normal job of another organization completing and every r
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import asyncpg
-import orjson
 import pytest
 from aiohttp import web
 from aiokafka import TopicPartition
@@ -22,9 +20,9 @@ from devtools.endpoints import StackEndpoints
 from devtools.kafka_admin import client_settings
 from devtools.ports import free_port
 from devtools.services import ServiceProcess
-from labelkit.ids import new_job_id
-from shared.kafka import make_consumer, make_producer
+from shared.kafka import make_consumer
 from tests.support.api import EXPORTS, Api, Tenant
+from tests.support.kafka_requests import publish_body, published_job_outcome
 from tests.support.others import SUBMIT, another_org_job_completes
 
 SHEET_QR = {
@@ -129,35 +127,10 @@ async def test_a_sheet_whose_qr_cannot_fit_is_a_422(api: Api) -> None:
 async def test_the_same_sheet_request_over_kafka_ends_failed_naming_the_field(
     api: Api, tenant: Tenant, endpoints: StackEndpoints, db: asyncpg.Pool
 ) -> None:
-    job_id = new_job_id()
-    data = {
-        **SHEET_QR,
-        "job_id": job_id,
-        "organization_id": str(tenant.organization_id),
-        "requested_at": dt.datetime.now(dt.UTC).isoformat(),
-    }
-    event = {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "erp-connector",
-        "type": "labels.export.requested.v1",
-        "subject": job_id,
-        "datacontenttype": "application/json",
-        "data": data,
-    }
-    producer = make_producer(client_settings(endpoints.kafka_bootstrap_servers))
-    await producer.start()
-    try:
-        await producer.send_and_wait("label-export.requested", orjson.dumps(event), key=job_id.encode())
-    finally:
-        await producer.stop()
-    async with asyncio.timeout(30):
-        while (status := await api.get(f"{EXPORTS}{job_id}/")).status == 404:
-            await asyncio.sleep(0.1)
-    final = await api.wait_terminal(job_id)
+    job_id = await publish_body(endpoints, tenant, SHEET_QR)
+    final = await published_job_outcome(api, job_id)
     assert final["status"] == "failed"
     assert "asset_config.module_mm" in final["error"]
-    assert status.status == 200
     assert job_id.encode() not in await dlq_keys(endpoints)  # failed, not dead-lettered
 
 
@@ -166,17 +139,7 @@ async def test_a_request_whose_envelope_carries_a_nul_is_dead_lettered_and_creat
 ) -> None:
     """The projection stores a request's `source`: a NUL there used to fail its insert on every
     try (then a DLQ entry saying only that), while the planner rendered the job nobody could see."""
-    job_id = new_job_id()
-    data = {**SUBMIT, "job_id": job_id, "organization_id": str(tenant.organization_id)}
-    data["requested_at"] = dt.datetime.now(dt.UTC).isoformat()
-    event = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": "erp\x00connector"}
-    event |= {"type": "labels.export.requested.v1", "subject": job_id, "data": data}
-    producer = make_producer(client_settings(endpoints.kafka_bootstrap_servers))
-    await producer.start()
-    try:
-        await producer.send_and_wait("label-export.requested", orjson.dumps(event), key=job_id.encode())
-    finally:
-        await producer.stop()
+    job_id = await publish_body(endpoints, tenant, SUBMIT, source="erp\x00connector")
     async with asyncio.timeout(30):
         while not (reasons := (await dlq_reasons(endpoints)).get(job_id.encode())):
             await asyncio.sleep(0.5)

@@ -12,6 +12,7 @@ import io
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import zxingcpp
@@ -35,13 +36,36 @@ def decode_image(
     formats: zxingcpp.BarcodeFormat | None = None,
     text_mode: zxingcpp.TextMode = zxingcpp.TextMode.Plain,
 ) -> list[tuple[str, str]]:
-    """(symbology identifier, text) of every symbol found. Plain text keeps GS as a 0x1D
-    character; `TextMode.HRI` gives GS1 data as `(01)…` instead."""
+    """(symbology identifier, text) of every symbol found, top to bottom. Plain text keeps GS as
+    a 0x1D character; `TextMode.HRI` gives GS1 data as `(01)…` instead."""
     if formats is None:
         found = zxingcpp.read_barcodes(image, text_mode=text_mode)
     else:
         found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(formats), text_mode=text_mode)
+    found = sorted(found, key=lambda b: (b.position.top_left.y, b.position.top_left.x))
     return [(b.symbology_identifier, b.text) for b in found]
+
+
+def joined_gs1_128(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A label's symbols as its manifest row states them: GS1-128 symbols stacked one per line
+    (a label split over two) become one `]C1` transmission, joined by GS top to bottom."""
+    if len(found) > 1 and all(ident == "]C1" for ident, _ in found):
+        return [("]C1", "\x1d".join(text for _, text in found))]
+    return found
+
+
+def zint_modules(content: str, fmt: zxingcpp.BarcodeFormat, *, gs1: bool = False) -> bytes:
+    """The 1D symbol zxing-cpp's writer (zint) draws for `content`: one row, 1 = bar."""
+    options = {"gs1": True} if gs1 else {}
+    symbol = zxingcpp.create_barcode(content, fmt, **options)
+    image = symbol.to_image(scale=1, add_quiet_zones=False)
+    row = bytes(memoryview(cast(Any, image)))[: image.shape[1]]
+    return bytes(1 if v < 128 else 0 for v in row)
+
+
+def width_modules(widths: bytes) -> bytes:
+    """Bar and space widths (bar first) as one row of modules, 1 = bar."""
+    return b"".join((b"\x01" if n % 2 == 0 else b"\x00") * w for n, w in enumerate(widths))
 
 
 def decode_png(data: bytes) -> list[tuple[str, str]]:

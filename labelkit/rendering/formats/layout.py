@@ -7,7 +7,10 @@ writer flips it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from itertools import accumulate
 
 from labelkit.rendering.model import BitMatrix
 from labelkit.rendering.symbols.linear import LinearSymbol
@@ -17,6 +20,9 @@ from labelkit.rendering.symbols.linear import LinearSymbol
 CHAR_WIDTH_EM = 0.6
 MIN_TEXT_MM = 2.0
 BEARER_MODULES = 2  # ITF-14 bearer bars: GS1 minimum of 2X when not printed from plates
+# Light space between two stacked 1D symbols (and the first one's HRI line): as wide as the
+# contract's default 1D quiet zone, so a scanner's line never crosses both.
+STACK_GAP_MODULES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,8 @@ def matrix_layout(matrix: BitMatrix, *, quiet: int, module_mm: float, lines: lis
 def linear_layout(symbol: LinearSymbol, *, quiet: int, module_mm: float, human_readable: bool) -> Layout:
     """1D symbol: quiet zones left and right, bearer bars if any, HRI line centred below."""
     bearer = float(BEARER_MODULES) if symbol.bearer else 0.0
-    width = float(len(symbol.modules) + 2 * quiet)
+    modules = symbol.width
+    width = float(modules + 2 * quiet)
     bottom = bearer + symbol.height_modules + bearer
     size = 0.0
     baselines: tuple[float, ...] = ()
@@ -81,7 +88,7 @@ def linear_layout(symbol: LinearSymbol, *, quiet: int, module_mm: float, human_r
     return Layout(
         width=width,
         height=bottom,
-        symbol_x=(width - len(symbol.modules)) / 2,
+        symbol_x=(width - modules) / 2,
         symbol_y=bearer,
         symbol_height=symbol.height_modules,
         bearer=bearer,
@@ -91,16 +98,79 @@ def linear_layout(symbol: LinearSymbol, *, quiet: int, module_mm: float, human_r
     )
 
 
-def linear_matrix(symbol: LinearSymbol, *, quiet: int) -> BitMatrix:
-    """A 1D symbol as a `BitMatrix` for the PNG writer: quiet zones included, bearer rows on top
-    and bottom spanning them (as a printed bearer frame would), bar height rounded to modules."""
-    blank = bytes(quiet)
-    bar_row = blank + symbol.modules + blank
-    rows = [bar_row] * max(1, round(symbol.height_modules))
-    if symbol.bearer:
-        solid = b"\x01" * len(bar_row)
-        rows = [solid] * BEARER_MODULES + rows + [solid] * BEARER_MODULES
-    return BitMatrix(width=len(bar_row), height=len(rows), rows=tuple(rows))
+def linear_layouts(
+    symbols: Sequence[LinearSymbol], *, quiet: int, module_mm: float, human_readable: bool
+) -> tuple[Layout, tuple[Layout, ...]]:
+    """The canvas of a label's 1D symbols stacked top to bottom, a symbol per line each with its
+    HRI line under it (a GS1-128 label split in two), and each symbol's own place on it. One
+    symbol is exactly `linear_layout`."""
+    parts = [
+        linear_layout(s, quiet=quiet, module_mm=module_mm, human_readable=human_readable) for s in symbols
+    ]
+    if len(parts) == 1:
+        return parts[0], (parts[0],)
+    width = max(p.width for p in parts)
+    placed: list[Layout] = []
+    top = 0.0
+    for symbol, part in zip(symbols, parts, strict=True):
+        placed.append(
+            replace(
+                part,
+                width=width,
+                symbol_x=(width - symbol.width) / 2,
+                symbol_y=top + part.symbol_y,
+                baselines=tuple(top + b for b in part.baselines),
+            )
+        )
+        top += part.height + STACK_GAP_MODULES
+    canvas = replace(
+        placed[0],
+        height=top - STACK_GAP_MODULES,
+        baselines=tuple(b for p in placed for b in p.baselines),
+        lines=tuple(line for p in placed for line in p.lines),
+    )
+    return canvas, tuple(placed)
+
+
+def linear_matrix(symbol: LinearSymbol | Sequence[LinearSymbol], *, quiet: int) -> BitMatrix:
+    """1D symbols as a `BitMatrix` for the PNG writer: quiet zones included, bearer rows on top
+    and bottom spanning them (as a printed bearer frame would), bar height rounded to modules.
+    Several symbols (a split GS1-128 label) are stacked, centred, `STACK_GAP_MODULES` apart."""
+    symbols = (symbol,) if isinstance(symbol, LinearSymbol) else tuple(symbol)
+    width = max(s.width for s in symbols) + 2 * quiet
+    rows: list[bytes] = []
+    for n, one in enumerate(symbols):
+        if n:
+            rows += [bytes(width)] * STACK_GAP_MODULES
+        left = quiet + (width - 2 * quiet - one.width) // 2
+        bar_row = bytes(left) + one.modules + bytes(width - left - one.width)
+        bars = [bar_row] * max(1, round(one.height_modules))
+        if one.bearer:
+            solid = b"\x01" * width
+            bars = [solid] * BEARER_MODULES + bars + [solid] * BEARER_MODULES
+        rows += bars
+    return BitMatrix(width=width, height=len(rows), rows=tuple(rows))
+
+
+def bar_lefts(widths: bytes, x0: float) -> tuple[list[int] | list[str], str]:
+    """Every bar's left edge `fmt(x0 + start)`, for a writer to format in one call: the edges
+    and the printf conversion that spells them (no Python call per bar).
+
+    The edges differ by whole modules, so they share x0's decimals: `ints` with a constant
+    suffix (`%d.4` spells 14 as `14.4`). That holds unless x0's thousandths sit within 1e-6 of a
+    rounding tie, where the float sum could round the other way; those (never seen in practice)
+    are spelled one by one with `fmt`, so the text is always `fmt`'s.
+    """
+    starts = [0, *accumulate(widths)][0:-1:2]
+    whole = math.floor(x0)
+    thousandths = (x0 - whole) * 1000
+    if abs(thousandths - math.floor(thousandths) - 0.5) < 1e-6:
+        return [fmt(x0 + s) for s in starts], "%s"
+    digits = math.floor(thousandths + 0.5)
+    if digits == 1000:  # 14.9996 is 15
+        whole, digits = whole + 1, 0
+    suffix = f".{digits:03d}".rstrip("0").rstrip(".")
+    return list(map(whole.__add__, starts)), "%d" + suffix
 
 
 def fmt(value: float) -> str:

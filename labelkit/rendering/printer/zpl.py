@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from labelkit.gs1 import GS1Data, digital_link_uri, element_string, hri_lines
+from labelkit.gs1.gs1_128 import MAX_DATA_CHARACTERS, data_characters, too_long_message
 from labelkit.rendering.model import BitMatrix
 from labelkit.rendering.printer.dm_size import square_side
 from labelkit.rendering.printer.language import PrinterLabel, PrinterSetup
@@ -14,6 +15,7 @@ from labelkit.rendering.printer.sizing import FitError, achieved_mm, mm_to_dots,
 from labelkit.rendering.printer.zpl_fields import DM_ESCAPE, comment_safe, datamatrix_field, gs1_128_field
 from labelkit.rendering.printer.zpl_graphic import graphic_field, matrix_graphic
 from labelkit.rendering.symbols.datamatrix import encode_datamatrix
+from labelkit.rendering.symbols.errors import SymbolEncodeError
 from labelkit.rendering.symbols.linear import encode_linear
 from labelkit.rendering.symbols.qr import encode_qr
 
@@ -67,7 +69,7 @@ class ZplWriter:
         """(width, height) in dots of symbol + quiet zone + HRI: 2D text to the right, 1D below."""
         q = self.quiet
         if self.setup.symbol == "gs1_128":
-            modules = len(encode_linear("gs1_128", data).modules)
+            modules = encode_linear("gs1_128", data).width
             width = max(modules * self.dots + 2 * q, self._text_width(["".join(hri_lines(data))]) + q)
             # GS1 minimum bar height: 15% of the symbol width.
             return width, int(0.15 * modules * self.dots) + 2 * self.dots + self._hri_height(1)
@@ -116,6 +118,9 @@ class ZplWriter:
         ]
         q = self.quiet
         if self.setup.symbol == "gs1_128":
+            count = data_characters(tuple(data.pairs()))
+            if count > MAX_DATA_CHARACTERS:  # the printer's ^BC would draw it, non-compliant
+                raise SymbolEncodeError(too_long_message(count))
             bar_h = self._bar_height()
             if self.setup.symbols == "graphic":
                 lin = encode_linear("gs1_128", data)

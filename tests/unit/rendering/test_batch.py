@@ -14,7 +14,15 @@ from labelkit.rendering.batch import (
     render_batch,
 )
 from labelkit.rendering.model import LabelItem
-from tests.support.readers import decode_image, decode_png, needs_gs, needs_rsvg, rasterize_eps, rasterize_svg
+from tests.support.readers import (
+    decode_image,
+    decode_png,
+    joined_gs1_128,
+    needs_gs,
+    needs_rsvg,
+    rasterize_eps,
+    rasterize_svg,
+)
 
 GTIN = "09506000134352"
 LOTS = ['A/B%C&D+E"F', "12345678901234567890", "lot-1", "(10)X"]
@@ -152,11 +160,12 @@ COMBOS = [
 
 
 def _decode(name: str, body: bytes) -> list[tuple[str, str]]:
+    """What the file carries; a GS1-128 label split over two symbols as its one manifest row."""
     if name.endswith(".png"):
-        return decode_png(body)
+        return joined_gs1_128(decode_png(body))
     if name.endswith(".svg"):
-        return decode_image(rasterize_svg(body))
-    return decode_image(rasterize_eps(body))
+        return joined_gs1_128(decode_image(rasterize_svg(body)))
+    return joined_gs1_128(decode_image(rasterize_eps(body)))
 
 
 @needs_rsvg
