@@ -40,6 +40,9 @@ class CommonSettings(BaseSettings):
     dlq_excerpt_bytes: int = Field(default=4096, ge=0, le=32_768)
 
     topic_requested: str = "label-export.requested"
+    # The render planner's consumer group: the render service consumes the requests topic in it, and
+    # the API reads its committed offsets (which re-published requests the render service took).
+    render_planner_group_id: str = "label-export-render-planner"
     topic_events: str = "label-export.events"
     topic_dlq: str = "label-export.dlq"
 

@@ -47,15 +47,16 @@ async def insert_job(
     return bool(status.endswith(" 1"))
 
 
-async def add_to_outbox(conn: asyncpg.Connection, *, topic: str, event: events.CloudEvent) -> None:
-    """Queue an event in the caller's transaction; NOTIFY wakes the relay at commit."""
-    await conn.execute(
-        "INSERT INTO api.outbox (topic, key, value) VALUES ($1, $2, $3)",
+async def add_to_outbox(conn: asyncpg.Connection, *, topic: str, event: events.CloudEvent) -> int:
+    """Queue an event in the caller's transaction; NOTIFY wakes the relay at commit. The row's id."""
+    row_id: int = await conn.fetchval(
+        "INSERT INTO api.outbox (topic, key, value) VALUES ($1, $2, $3) RETURNING id",
         topic,
         event.subject or "",
         events.encode(event),
     )
     await conn.execute(f"NOTIFY {OUTBOX_CHANNEL}")
+    return row_id
 
 
 async def get_job(conn: DbConn, *, organization_id: uuid.UUID, job_id: str) -> asyncpg.Record | None:
@@ -108,11 +109,12 @@ async def try_sweep_lock(conn: asyncpg.Connection, lock_id: int) -> bool:
 
 async def claim_stale(conn: asyncpg.Connection, *, stale_after: float, limit: int) -> list[asyncpg.Record]:
     """Open jobs unchanged for `stale_after` s, not re-published within it, with no request still
-    due in the outbox; marks them re-published now and counts the tries since the job last moved."""
+    due in the outbox; marks them re-published now. A job that moved since its last re-publish
+    starts counting consumed re-publishes (`count_consumed_republishes`) from 0 again."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """UPDATE api.export_jobs j SET republished_at = now(),
                   republish_count = CASE WHEN j.republished_at IS NULL OR j.updated_at > j.republished_at
-                                         THEN 1 ELSE j.republish_count + 1 END
+                                         THEN 0 ELSE j.republish_count END
             WHERE j.job_id IN (
                 SELECT job_id FROM api.export_jobs
                  WHERE status IN ('pending', 'processing')
@@ -130,10 +132,67 @@ async def claim_stale(conn: asyncpg.Connection, *, stale_after: float, limit: in
     return rows
 
 
+async def note_republish(conn: asyncpg.Connection, *, job_id: str, outbox_id: int) -> None:
+    """The outbox row of the job's latest re-publish: the one whose consumption counts."""
+    await conn.execute(
+        "UPDATE api.export_jobs SET last_republish_id = $2 WHERE job_id = $1", job_id, outbox_id
+    )
+
+
+async def partitions_awaiting_planner(conn: DbConn, *, topic: str) -> list[int]:
+    """Partitions holding the latest re-publish of a pending job, sent but not yet seen consumed."""
+    return [
+        r["kafka_partition"]
+        for r in await conn.fetch(
+            """SELECT DISTINCT o.kafka_partition FROM api.export_jobs j
+                 JOIN api.outbox o ON o.id = j.last_republish_id
+                WHERE j.status = 'pending' AND o.topic = $1 AND o.sent_at IS NOT NULL
+                  AND o.consumed_at IS NULL AND o.kafka_partition IS NOT NULL""",
+            topic,
+        )
+    ]
+
+
+async def count_consumed_republishes(
+    conn: asyncpg.Connection, *, topic: str, committed: dict[int, int]
+) -> list[asyncpg.Record]:
+    """Count the latest re-publish of each pending job that has not moved since, once the render
+    planner's committed offset (`committed`: partition → next offset it will handle) is past it.
+
+    A request merely queued behind a backlog is not past it and does not count. Broker restarts
+    with memory storage start offsets again from 0 (and forget committed offsets): a row sent later
+    on the same partition at an offset not above ours shows the log ours was in is gone, so the new
+    log's committed offset proves nothing about ours and it never counts (it was lost, not ignored).
+    The job ids and their new counts."""
+    if not committed:
+        return []
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """WITH taken AS (
+               UPDATE api.outbox o SET consumed_at = now()
+                 FROM api.export_jobs j, unnest($2::int[], $3::bigint[]) AS c(part, next_offset)
+                WHERE o.id = j.last_republish_id AND j.status = 'pending'
+                  AND j.updated_at <= j.republished_at
+                  AND o.topic = $1 AND o.sent_at IS NOT NULL AND o.consumed_at IS NULL
+                  AND o.kafka_partition = c.part AND o.kafka_offset < c.next_offset
+                  AND NOT EXISTS (SELECT 1 FROM api.outbox later
+                                   WHERE later.topic = o.topic AND later.kafka_partition = o.kafka_partition
+                                     AND later.sent_at > o.sent_at AND later.kafka_offset <= o.kafka_offset)
+               RETURNING o.key)
+           UPDATE api.export_jobs j SET republish_count = j.republish_count + 1
+             FROM taken WHERE j.job_id = taken.key
+           RETURNING j.job_id, j.republish_count""",
+        topic,
+        list(committed),
+        list(committed.values()),
+    )
+    return rows
+
+
 async def fail_exhausted(
     conn: asyncpg.Connection, *, stale_after: float, max_republishes: int, error: str
 ) -> list[str]:
-    """Fail the open jobs re-published `max_republishes` times without moving since; their ids."""
+    """Fail the open jobs whose request the render planner took `max_republishes` times (re-published
+    each time) without the job moving since; their ids."""
     ids: list[str] = [
         r["job_id"]
         for r in await conn.fetch(
