@@ -192,13 +192,15 @@ async def test_job_queued_behind_a_backlog_is_not_failed_by_the_republish_cap(ri
                 job_ids.append(receipt.body["job_id"])
 
             async def each_republished_past_the_cap() -> object:
-                fewest = await rig.q(
-                    "fetchval",
-                    """SELECT min((SELECT count(*) - 1 FROM api.outbox o WHERE o.key = j.job_id))
+                row = await rig.q(
+                    "fetchrow",
+                    """SELECT min((SELECT count(*) - 1 FROM api.outbox o WHERE o.key = j.job_id)) AS fewest,
+                              max(j.error) AS error
                          FROM api.export_jobs j WHERE j.job_id = ANY($1::text[])""",
                     job_ids,
                 )
-                return fewest if fewest > cap else None
+                assert row["error"] is None, f"a queued job was failed: {row['error']}"
+                return row["fewest"] if row["fewest"] > cap else None
 
             # Under the old rule the cap-th re-publish failed the job, so a (cap+1)-th never came.
             await wait_for(
