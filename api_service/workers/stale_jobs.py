@@ -14,9 +14,10 @@ answer: a pending job whose latest re-publish the render planner's group has com
 job moving since counts one; at `max_republishes` such re-publishes the job fails, saying so,
 instead of being re-published every `stale_after` forever (a request the render service can never
 answer, e.g. one it dead-letters). A request merely queued behind a backlog is not consumed yet, so
-it does not count, however long the backlog lasts (no lost job: waiting is not failing). A job already `processing` was answered (planned)
-and never counts: its chunks may wait behind other jobs' chunks, and the render service's own
-deadline (RENDER_JOB_DEADLINE_SECONDS) ends it if it never finishes.
+it does not count, however long the backlog lasts (no lost job: waiting is not failing). A job
+already `processing` was answered (planned) and never counts: its chunks may wait behind other
+jobs' chunks, and the render service's own deadline (RENDER_JOB_DEADLINE_SECONDS) ends it if it
+never finishes.
 """
 
 from __future__ import annotations
