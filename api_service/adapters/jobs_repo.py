@@ -110,7 +110,7 @@ async def try_sweep_lock(conn: asyncpg.Connection, lock_id: int) -> bool:
 async def claim_stale(conn: asyncpg.Connection, *, stale_after: float, limit: int) -> list[asyncpg.Record]:
     """Open jobs unchanged for `stale_after` s, not re-published within it, with no request still
     due in the outbox; marks them re-published now. A job that moved since its last re-publish
-    starts counting consumed re-publishes (`count_consumed_republishes`) from 0 again."""
+    starts counting unanswered re-publishes (`count_unanswered_republishes`) from 0 again."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """UPDATE api.export_jobs j SET republished_at = now(),
                   republish_count = CASE WHEN j.republished_at IS NULL OR j.updated_at > j.republished_at
@@ -139,51 +139,79 @@ async def note_republish(conn: asyncpg.Connection, *, job_id: str, outbox_id: in
     )
 
 
-async def partitions_awaiting_planner(conn: DbConn, *, topic: str) -> list[int]:
-    """Partitions holding the latest re-publish of a pending job, sent but not yet seen consumed."""
-    return [
-        r["kafka_partition"]
-        for r in await conn.fetch(
-            """SELECT DISTINCT o.kafka_partition FROM api.export_jobs j
-                 JOIN api.outbox o ON o.id = j.last_republish_id
-                WHERE j.status = 'pending' AND o.topic = $1 AND o.sent_at IS NOT NULL
-                  AND o.consumed_at IS NULL AND o.kafka_partition IS NOT NULL""",
-            topic,
-        )
-    ]
+_LATEST_REPUBLISH_OF_PENDING = """api.export_jobs j JOIN api.outbox o ON o.id = j.last_republish_id
+    WHERE j.status = 'pending' AND o.topic = $1 AND o.sent_at IS NOT NULL AND o.counted_at IS NULL"""
 
 
-async def count_consumed_republishes(
-    conn: asyncpg.Connection, *, topic: str, committed: dict[int, int]
+async def republishes_awaiting(conn: DbConn, *, topic: str) -> tuple[list[int], bool]:
+    """Where the latest re-publishes of pending jobs wait: the partitions of those the render
+    planner has not been seen to take, and whether any it took awaits its answer in the read model."""
+    rows = await conn.fetch(
+        f"""SELECT DISTINCT o.kafka_partition, o.consumed_at IS NOT NULL AS taken
+              FROM {_LATEST_REPUBLISH_OF_PENDING} AND o.kafka_partition IS NOT NULL""",
+        topic,
+    )
+    return sorted({r["kafka_partition"] for r in rows if not r["taken"]}), any(r["taken"] for r in rows)
+
+
+async def note_consumed_republishes(
+    conn: asyncpg.Connection, *, topic: str, planner: dict[int, int], events_end: dict[int, int]
+) -> int:
+    """Mark the latest re-publish of each pending job as taken once the render planner's committed
+    offset (`planner`: partition → next offset it will handle) is past it, keeping `events_end` (the
+    events topic's end offsets, read after `planner`): whatever it answered lies below them.
+
+    A request merely queued behind a backlog is not past it. Broker restarts with memory storage
+    start offsets again from 0 (and forget committed offsets): a row sent later on the same partition
+    at an offset not above ours shows the log ours was in is gone, so the new log's committed offset
+    proves nothing about ours (it was lost, not taken). How many were marked."""
+    if not planner or not events_end:
+        return 0
+    marked: str = await conn.execute(
+        """UPDATE api.outbox o SET consumed_at = now(), events_end_partitions = $4::int[],
+                  events_end_offsets = $5::bigint[]
+             FROM api.export_jobs j, unnest($2::int[], $3::bigint[]) AS c(part, next_offset)
+            WHERE o.id = j.last_republish_id AND j.status = 'pending'
+              AND o.topic = $1 AND o.sent_at IS NOT NULL AND o.consumed_at IS NULL
+              AND o.kafka_partition = c.part AND o.kafka_offset < c.next_offset
+              AND NOT EXISTS (SELECT 1 FROM api.outbox later
+                               WHERE later.topic = o.topic AND later.kafka_partition = o.kafka_partition
+                                 AND later.sent_at > o.sent_at AND later.kafka_offset <= o.kafka_offset)""",
+        topic,
+        list(planner),
+        list(planner.values()),
+        list(events_end),
+        list(events_end.values()),
+    )
+    return int(marked.split()[-1])
+
+
+async def count_unanswered_republishes(
+    conn: asyncpg.Connection, *, topic: str, projection: dict[int, int]
 ) -> list[asyncpg.Record]:
-    """Count the latest re-publish of each pending job that has not moved since, once the render
-    planner's committed offset (`committed`: partition → next offset it will handle) is past it.
-
-    A request merely queued behind a backlog is not past it and does not count. Broker restarts
-    with memory storage start offsets again from 0 (and forget committed offsets): a row sent later
-    on the same partition at an offset not above ours shows the log ours was in is gone, so the new
-    log's committed offset proves nothing about ours and it never counts (it was lost, not ignored).
-    The job ids and their new counts."""
-    if not committed:
-        return []
+    """Count each taken re-publish whose answer, if any, must be in the read model by now — the
+    projection (`projection`: its committed offsets on the events topic) has reached the end offsets
+    kept when it was taken — while its job still has not moved since it was re-published. An answer
+    still queued behind a backlog of events does not count. The job ids and their new counts."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """WITH taken AS (
-               UPDATE api.outbox o SET consumed_at = now()
-                 FROM api.export_jobs j, unnest($2::int[], $3::bigint[]) AS c(part, next_offset)
+        """WITH counted AS (
+               UPDATE api.outbox o SET counted_at = now()
+                 FROM api.export_jobs j
                 WHERE o.id = j.last_republish_id AND j.status = 'pending'
                   AND j.updated_at <= j.republished_at
-                  AND o.topic = $1 AND o.sent_at IS NOT NULL AND o.consumed_at IS NULL
-                  AND o.kafka_partition = c.part AND o.kafka_offset < c.next_offset
-                  AND NOT EXISTS (SELECT 1 FROM api.outbox later
-                                   WHERE later.topic = o.topic AND later.kafka_partition = o.kafka_partition
-                                     AND later.sent_at > o.sent_at AND later.kafka_offset <= o.kafka_offset)
+                  AND o.topic = $1 AND o.consumed_at IS NOT NULL AND o.counted_at IS NULL
+                  AND NOT EXISTS (
+                      SELECT 1
+                        FROM unnest(o.events_end_partitions, o.events_end_offsets) AS e(part, end_offset)
+                        LEFT JOIN unnest($2::int[], $3::bigint[]) AS p(part, next_offset) USING (part)
+                       WHERE coalesce(p.next_offset, 0) < e.end_offset)
                RETURNING o.key)
            UPDATE api.export_jobs j SET republish_count = j.republish_count + 1
-             FROM taken WHERE j.job_id = taken.key
+             FROM counted WHERE j.job_id = counted.key
            RETURNING j.job_id, j.republish_count""",
         topic,
-        list(committed),
-        list(committed.values()),
+        list(projection),
+        list(projection.values()),
     )
     return rows
 
@@ -191,8 +219,8 @@ async def count_consumed_republishes(
 async def fail_exhausted(
     conn: asyncpg.Connection, *, stale_after: float, max_republishes: int, error: str
 ) -> list[str]:
-    """Fail the open jobs whose request the render planner took `max_republishes` times (re-published
-    each time) without the job moving since; their ids."""
+    """Fail the open jobs whose re-published request the render service took and left unanswered
+    `max_republishes` times without the job moving since; their ids."""
     ids: list[str] = [
         r["job_id"]
         for r in await conn.fetch(

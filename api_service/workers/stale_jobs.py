@@ -8,26 +8,29 @@ request idempotently: a planned job re-hands out its unfinished chunks (or its a
 finished one re-emits its terminal event. Progress events keep a live job fresh, so a job that is
 merely busy is not re-published. One API replica does this at a time (advisory lock).
 
-Re-publishing is capped, but only by re-publishes the render service took and still did not
-answer: a pending job whose latest re-publish the render planner's group has committed past
-(`PlannerOffsets`, compared with the partition and offset the relay kept for the row) without the
-job moving since counts one; at `max_republishes` such re-publishes the job fails, saying so,
-instead of being re-published every `stale_after` forever (a request the render service can never
-answer, e.g. one it dead-letters). A request merely queued behind a backlog is not consumed yet, so
-it does not count, however long the backlog lasts (no lost job: waiting is not failing). A job
-already `processing` was answered (planned) and never counts: its chunks may wait behind other
-jobs' chunks, and the render service's own deadline (RENDER_JOB_DEADLINE_SECONDS) ends it if it
-never finishes.
+Re-publishing is capped, but only by re-publishes the render service took and left unanswered,
+so a job fails only when that is known, not for waiting (no lost job). The relay keeps where the
+broker put each row; a pending job's latest re-publish is *taken* once the render planner's group
+has committed past it, and *unanswered* once the API's projection has consumed the events topic up
+to where it ended right after that (any answer lies below) and the job still has not moved
+(`KafkaPositions`). At `max_republishes` unanswered re-publishes since it last moved the job fails,
+saying so, instead of being re-published every `stale_after` forever (a request the render service
+can never answer, e.g. one it dead-letters). A request queued behind a backlog of requests is not
+taken, an answer queued behind a backlog of events is not in the read model yet: neither counts,
+however long the backlog lasts. A job already `processing` was answered (planned) and never counts:
+its chunks may wait behind other jobs' chunks, and the render service's own deadline
+(RENDER_JOB_DEADLINE_SECONDS) ends it if it never finishes.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 import asyncpg
 
 from api_service.adapters import jobs_repo
-from api_service.adapters.planner_offsets import PlannerOffsets
+from api_service.adapters.kafka_positions import KafkaPositions
 from shared import events
 from shared.backoff import LogThrottle
 from shared.periodic import every
@@ -46,11 +49,17 @@ class StaleJobs:
         source: str,
         stale_after: float,
         max_republishes: int,
-        planner: PlannerOffsets,
+        kafka: KafkaPositions,
+        events_topic: str,
+        planner_group: str,
+        projection_group: str,
         batch: int = 100,
     ) -> None:
         self._pool = pool
-        self._planner = planner
+        self._kafka = kafka
+        self._events_topic = events_topic
+        self._planner_group = planner_group
+        self._projection_group = projection_group
         self._quiet = LogThrottle(interval=60)
         self._max_republishes = max_republishes
         self._topic = requested_topic
@@ -62,17 +71,21 @@ class StaleJobs:
         await every(max(1.0, self._stale_after / 3), self.sweep, name="stale-jobs")
 
     async def sweep(self) -> int:
-        committed = await self._planner_position()  # before the transaction: Kafka may be slow
+        positions = await self._positions()  # before the transaction: Kafka may be slow
         async with self._pool.acquire() as conn, conn.transaction():
             if not await jobs_repo.try_sweep_lock(conn, _LOCK_ID):
                 return 0
-            for row in await jobs_repo.count_consumed_republishes(
-                conn, topic=self._topic, committed=committed
-            ):
-                log.info(
-                    "the render service took a re-published request and the job did not move",
-                    extra={"job_id": row["job_id"], "republish_count": row["republish_count"]},
-                )
+            await jobs_repo.note_consumed_republishes(
+                conn, topic=self._topic, planner=positions.planner, events_end=positions.events_end
+            )
+            if positions.projection is not None:
+                for row in await jobs_repo.count_unanswered_republishes(
+                    conn, topic=self._topic, projection=positions.projection
+                ):
+                    log.info(
+                        "the render service took a re-published request and the job did not move",
+                        extra={"job_id": row["job_id"], "republish_count": row["republish_count"]},
+                    )
             error = (
                 f"stopped moving: its request was re-published {self._max_republishes} times "
                 f"({self._stale_after:.0f} s apart) and the render service took each one without any "
@@ -101,18 +114,31 @@ class StaleJobs:
                 )
         return len(rows)
 
-    async def _planner_position(self) -> dict[int, int]:
-        """The planner's committed offsets on the partitions where a re-publish awaits it; none
-        (so nothing counts this time) while the broker does not answer."""
-        partitions = await jobs_repo.partitions_awaiting_planner(self._pool, topic=self._topic)
+    async def _positions(self) -> _Positions:
+        """What the broker says about the re-publishes awaiting evidence; what it could not say
+        (it does not answer) stays unknown, so nothing is marked or counted on it this time."""
+        positions = _Positions()
+        partitions, answers_due = await jobs_repo.republishes_awaiting(self._pool, topic=self._topic)
         try:
-            return await self._planner.committed(self._topic, partitions)
+            if partitions:
+                positions.planner = await self._kafka.committed(self._planner_group, self._topic, partitions)
+                if positions.planner:  # read after the planner's offsets: its answers lie below
+                    positions.events_end = await self._kafka.end_offsets(self._events_topic)
+            if answers_due or positions.events_end:
+                positions.projection = await self._kafka.committed(self._projection_group, self._events_topic)
         except Exception as exc:
             if (held := self._quiet.ready()) is not None:
                 log.warning(
-                    "stale jobs: the render planner's offsets are unknown (%s: %s; %d tries not logged)",
+                    "stale jobs: Kafka positions unknown (%s: %s; %d tries not logged)",
                     type(exc).__name__,
                     exc,
                     held,
                 )
-            return {}
+        return positions
+
+
+@dataclass
+class _Positions:
+    planner: dict[int, int] = field(default_factory=dict)  # requests topic: the planner's committed
+    events_end: dict[int, int] = field(default_factory=dict)  # events topic: where it ends
+    projection: dict[int, int] | None = None  # events topic: the projection's committed; None unknown
