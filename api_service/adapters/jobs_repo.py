@@ -107,27 +107,47 @@ async def try_sweep_lock(conn: asyncpg.Connection, lock_id: int) -> bool:
     return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_id))
 
 
-async def claim_stale(conn: asyncpg.Connection, *, stale_after: float, limit: int) -> list[asyncpg.Record]:
+async def stale_jobs(
+    conn: asyncpg.Connection, *, topic: str, stale_after: float, limit: int
+) -> list[asyncpg.Record]:
     """Open jobs unchanged for `stale_after` s, not re-published within it, with no request still
-    due in the outbox; marks them re-published now. A job that moved since its last re-publish
-    starts counting unanswered re-publishes (`count_unanswered_republishes`) from 0 again."""
+    due in the outbox, locked for this transaction; with what the outbox knows of each one's latest
+    re-published copy (`api_service.domain.republish.LatestCopy`)."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """UPDATE api.export_jobs j SET republished_at = now(),
-                  republish_count = CASE WHEN j.republished_at IS NULL OR j.updated_at > j.republished_at
-                                         THEN 0 ELSE j.republish_count END
-            WHERE j.job_id IN (
-                SELECT job_id FROM api.export_jobs
-                 WHERE status IN ('pending', 'processing')
-                   AND updated_at < now() - make_interval(secs => $1)
-                   AND (republished_at IS NULL OR republished_at < now() - make_interval(secs => $1))
-                   AND NOT EXISTS (SELECT 1 FROM api.outbox o
-                                    WHERE o.key = export_jobs.job_id AND o.sent_at IS NULL
-                                      AND o.dead_at IS NULL)
-                 ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-           RETURNING job_id, organization_id, scope, export_type, file_format, filters, asset_config,
-                     requested_at, republish_count""",
+        """SELECT j.job_id, j.organization_id, j.scope, j.export_type, j.file_format, j.filters,
+                  j.asset_config, j.requested_at, o.kafka_partition, o.kafka_offset,
+                  coalesce(extract(epoch FROM now() - j.republished_at), 0)::float8 AS copy_age_s,
+                  o.consumed_at IS NOT NULL AS taken, o.counted_at IS NOT NULL AS counted,
+                  o.events_end_partitions, o.events_end_offsets,
+                  EXISTS (SELECT 1 FROM api.outbox later
+                           WHERE later.topic = o.topic AND later.kafka_partition = o.kafka_partition
+                             AND later.sent_at > o.sent_at AND later.kafka_offset <= o.kafka_offset)
+                      AS later_send_not_above
+             FROM api.export_jobs j
+             LEFT JOIN api.outbox o ON o.id = j.last_republish_id AND o.topic = $1 AND o.sent_at IS NOT NULL
+            WHERE j.status IN ('pending', 'processing')
+              AND j.updated_at < now() - make_interval(secs => $2)
+              AND (j.republished_at IS NULL OR j.republished_at < now() - make_interval(secs => $2))
+              AND NOT EXISTS (SELECT 1 FROM api.outbox u
+                               WHERE u.key = j.job_id AND u.sent_at IS NULL AND u.dead_at IS NULL)
+            ORDER BY j.updated_at LIMIT $3 FOR UPDATE OF j SKIP LOCKED""",
+        topic,
         stale_after,
         limit,
+    )
+    return rows
+
+
+async def mark_republished(conn: asyncpg.Connection, job_ids: list[str]) -> list[asyncpg.Record]:
+    """Re-published now. A job that moved since its last re-publish starts counting unanswered
+    re-publishes (`count_unanswered_republishes`) from 0 again. The ids and those counts."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """UPDATE api.export_jobs SET republished_at = now(),
+                  republish_count = CASE WHEN republished_at IS NULL OR updated_at > republished_at
+                                         THEN 0 ELSE republish_count END
+            WHERE job_id = ANY($1::text[])
+        RETURNING job_id, republish_count""",
+        job_ids,
     )
     return rows
 
@@ -139,16 +159,17 @@ async def note_republish(conn: asyncpg.Connection, *, job_id: str, outbox_id: in
     )
 
 
-_LATEST_REPUBLISH_OF_PENDING = """api.export_jobs j JOIN api.outbox o ON o.id = j.last_republish_id
-    WHERE j.status = 'pending' AND o.topic = $1 AND o.sent_at IS NOT NULL AND o.counted_at IS NULL"""
+_LATEST_REPUBLISH_OF_OPEN = """api.export_jobs j JOIN api.outbox o ON o.id = j.last_republish_id
+    WHERE j.status IN ('pending', 'processing') AND o.topic = $1 AND o.sent_at IS NOT NULL
+      AND o.counted_at IS NULL"""
 
 
 async def republishes_awaiting(conn: DbConn, *, topic: str) -> tuple[list[int], bool]:
-    """Where the latest re-publishes of pending jobs wait: the partitions of those the render
-    planner has not been seen to take, and whether any it took awaits its answer in the read model."""
+    """Where the latest re-publishes of open jobs wait: the partitions of those the render planner
+    has not been seen to take, and whether any it took may await its answer in the read model."""
     rows = await conn.fetch(
         f"""SELECT DISTINCT o.kafka_partition, o.consumed_at IS NOT NULL AS taken
-              FROM {_LATEST_REPUBLISH_OF_PENDING} AND o.kafka_partition IS NOT NULL""",
+              FROM {_LATEST_REPUBLISH_OF_OPEN} AND o.kafka_partition IS NOT NULL""",
         topic,
     )
     return sorted({r["kafka_partition"] for r in rows if not r["taken"]}), any(r["taken"] for r in rows)
@@ -157,7 +178,7 @@ async def republishes_awaiting(conn: DbConn, *, topic: str) -> tuple[list[int], 
 async def note_consumed_republishes(
     conn: asyncpg.Connection, *, topic: str, planner: dict[int, int], events_end: dict[int, int]
 ) -> int:
-    """Mark the latest re-publish of each pending job as taken once the render planner's committed
+    """Mark the latest re-publish of each open job as taken once the render planner's committed
     offset (`planner`: partition → next offset it will handle) is past it, keeping `events_end` (the
     events topic's end offsets, read after `planner`): whatever it answered lies below them.
 
@@ -171,7 +192,7 @@ async def note_consumed_republishes(
         """UPDATE api.outbox o SET consumed_at = now(), events_end_partitions = $4::int[],
                   events_end_offsets = $5::bigint[]
              FROM api.export_jobs j, unnest($2::int[], $3::bigint[]) AS c(part, next_offset)
-            WHERE o.id = j.last_republish_id AND j.status = 'pending'
+            WHERE o.id = j.last_republish_id AND j.status IN ('pending', 'processing')
               AND o.topic = $1 AND o.sent_at IS NOT NULL AND o.consumed_at IS NULL
               AND o.kafka_partition = c.part AND o.kafka_offset < c.next_offset
               AND NOT EXISTS (SELECT 1 FROM api.outbox later

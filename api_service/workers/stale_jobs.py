@@ -25,12 +25,12 @@ its chunks may wait behind other jobs' chunks, and the render service's own dead
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 
 import asyncpg
 
 from api_service.adapters import jobs_repo
 from api_service.adapters.kafka_positions import KafkaPositions
+from api_service.domain.republish import BrokerView, LatestCopy, on_its_way
 from shared import events
 from shared.backoff import LogThrottle
 from shared.periodic import every
@@ -71,16 +71,19 @@ class StaleJobs:
         await every(max(1.0, self._stale_after / 3), self.sweep, name="stale-jobs")
 
     async def sweep(self) -> int:
-        positions = await self._positions()  # before the transaction: Kafka may be slow
+        view = await self._broker_view()  # before the transaction: Kafka may be slow
         async with self._pool.acquire() as conn, conn.transaction():
             if not await jobs_repo.try_sweep_lock(conn, _LOCK_ID):
                 return 0
             await jobs_repo.note_consumed_republishes(
-                conn, topic=self._topic, planner=positions.planner, events_end=positions.events_end
+                conn,
+                topic=self._topic,
+                planner=dict(view.planner or {}),
+                events_end=dict(view.events_end or {}),
             )
-            if positions.projection is not None:
+            if view.projection is not None:
                 for row in await jobs_repo.count_unanswered_republishes(
-                    conn, topic=self._topic, projection=positions.projection
+                    conn, topic=self._topic, projection=dict(view.projection)
                 ):
                     log.info(
                         "the render service took a re-published request and the job did not move",
@@ -95,8 +98,16 @@ class StaleJobs:
                 conn, stale_after=self._stale_after, max_republishes=self._max_republishes, error=error
             ):
                 log.warning("failed a job that never moved again", extra={"job_id": job_id})
-            rows = await jobs_repo.claim_stale(conn, stale_after=self._stale_after, limit=self._batch)
-            for row in rows:
+            # A wider window than one batch: jobs whose last copy is still on its way are skipped.
+            stale = await jobs_repo.stale_jobs(
+                conn, topic=self._topic, stale_after=self._stale_after, limit=self._batch * 10
+            )
+            hold = self._max_republishes * self._stale_after
+            due = [r for r in stale if not on_its_way(_latest_copy(r), view, hold_at_most=hold)]
+            due = due[: self._batch]
+            marked = await jobs_repo.mark_republished(conn, [r["job_id"] for r in due])
+            counts = {m["job_id"]: m["republish_count"] for m in marked}
+            for row in due:
                 event = events.export_requested(
                     job_id=row["job_id"],
                     organization_id=row["organization_id"],
@@ -110,22 +121,22 @@ class StaleJobs:
                 await jobs_repo.note_republish(conn, job_id=row["job_id"], outbox_id=outbox_id)
                 log.info(
                     "re-published a job that stopped moving",
-                    extra={"job_id": row["job_id"], "republish_count": row["republish_count"]},
+                    extra={"job_id": row["job_id"], "republish_count": counts[row["job_id"]]},
                 )
-        return len(rows)
+        return len(due)
 
-    async def _positions(self) -> _Positions:
+    async def _broker_view(self) -> BrokerView:
         """What the broker says about the re-publishes awaiting evidence; what it could not say
-        (it does not answer) stays unknown, so nothing is marked or counted on it this time."""
-        positions = _Positions()
+        (it does not answer) stays unknown: nothing is marked, counted or held on it this time."""
+        planner = requests_end = events_end = projection = None
         partitions, answers_due = await jobs_repo.republishes_awaiting(self._pool, topic=self._topic)
         try:
             if partitions:
-                positions.planner = await self._kafka.committed(self._planner_group, self._topic, partitions)
-                if positions.planner:  # read after the planner's offsets: its answers lie below
-                    positions.events_end = await self._kafka.end_offsets(self._events_topic)
-            if answers_due or positions.events_end:
-                positions.projection = await self._kafka.committed(self._projection_group, self._events_topic)
+                planner = await self._kafka.committed(self._planner_group, self._topic, partitions)
+                requests_end = await self._kafka.end_offsets(self._topic)
+            if planner or answers_due:  # read after the planner's offsets: its answers lie below
+                events_end = await self._kafka.end_offsets(self._events_topic)
+                projection = await self._kafka.committed(self._projection_group, self._events_topic)
         except Exception as exc:
             if (held := self._quiet.ready()) is not None:
                 log.warning(
@@ -134,11 +145,19 @@ class StaleJobs:
                     exc,
                     held,
                 )
-        return positions
+        return BrokerView(
+            planner=planner, requests_end=requests_end, events_end=events_end, projection=projection
+        )
 
 
-@dataclass
-class _Positions:
-    planner: dict[int, int] = field(default_factory=dict)  # requests topic: the planner's committed
-    events_end: dict[int, int] = field(default_factory=dict)  # events topic: where it ends
-    projection: dict[int, int] | None = None  # events topic: the projection's committed; None unknown
+def _latest_copy(row: asyncpg.Record) -> LatestCopy:
+    parts, ends = row["events_end_partitions"], row["events_end_offsets"]
+    return LatestCopy(
+        partition=row["kafka_partition"],
+        offset=row["kafka_offset"],
+        age_s=row["copy_age_s"],
+        later_send_not_above=bool(row["later_send_not_above"]),
+        taken=bool(row["taken"]),
+        counted=bool(row["counted"]),
+        events_end=dict(zip(parts, ends, strict=True)) if parts is not None else None,
+    )
