@@ -20,6 +20,10 @@ taken, an answer queued behind a backlog of events is not in the read model yet:
 however long the backlog lasts. A job already `processing` was answered (planned) and never counts:
 its chunks may wait behind other jobs' chunks, and the render service's own deadline
 (RENDER_JOB_DEADLINE_SECONDS) ends it if it never finishes.
+
+A job whose last copy is provably still on its way (in the requests log ahead of the planner, or its
+answer possibly in the events log ahead of the projection) is not re-published again, for at most
+`max_republishes × stale_after` (`api_service.domain.republish`): copies would only feed the backlog.
 """
 
 from __future__ import annotations
