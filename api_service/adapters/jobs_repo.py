@@ -117,6 +117,8 @@ async def stale_jobs(
         """SELECT j.job_id, j.organization_id, j.scope, j.export_type, j.file_format, j.filters,
                   j.asset_config, j.requested_at, o.kafka_partition, o.kafka_offset,
                   coalesce(extract(epoch FROM now() - j.republished_at), 0)::float8 AS copy_age_s,
+                  (SELECT count(*) FROM api.outbox c
+                    WHERE c.key = j.job_id AND c.topic = $1 AND c.created_at > j.updated_at)::int AS copies,
                   o.consumed_at IS NOT NULL AS taken, o.counted_at IS NOT NULL AS counted,
                   o.events_end_partitions, o.events_end_offsets,
                   EXISTS (SELECT 1 FROM api.outbox later

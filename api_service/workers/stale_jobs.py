@@ -23,7 +23,8 @@ its chunks may wait behind other jobs' chunks, and the render service's own dead
 
 A job whose last copy is provably still on its way (in the requests log ahead of the planner, or its
 answer possibly in the events log ahead of the projection) is not re-published again, for at most
-`max_republishes × stale_after` (`api_service.domain.republish`): copies would only feed the backlog.
+`max_republishes × stale_after`, doubling with each copy (`api_service.domain.republish`): copies
+would only feed the backlog.
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ def _latest_copy(row: asyncpg.Record) -> LatestCopy:
         partition=row["kafka_partition"],
         offset=row["kafka_offset"],
         age_s=row["copy_age_s"],
+        copies=row["copies"],
         later_send_not_above=bool(row["later_send_not_above"]),
         taken=bool(row["taken"]),
         counted=bool(row["counted"]),

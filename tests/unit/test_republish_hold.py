@@ -12,6 +12,7 @@ def copy(**changes: object) -> LatestCopy:
         "partition": 1,
         "offset": 10,
         "age_s": 6.0,
+        "copies": 1,
         "later_send_not_above": False,
         "taken": False,
         "counted": False,
@@ -30,6 +31,11 @@ def test_a_copy_still_in_the_log_that_the_planner_has_not_reached_is_on_its_way(
 
 def test_not_held_past_the_bound_whatever_the_broker_says() -> None:
     assert not on_its_way(copy(age_s=HOLD), QUEUED, hold_at_most=HOLD)
+    # The bound doubles with each copy since the job last moved, up to 16 times.
+    assert on_its_way(copy(age_s=HOLD, copies=2), QUEUED, hold_at_most=HOLD)
+    assert not on_its_way(copy(age_s=2 * HOLD, copies=2), QUEUED, hold_at_most=HOLD)
+    assert on_its_way(copy(age_s=15 * HOLD, copies=9), QUEUED, hold_at_most=HOLD)
+    assert not on_its_way(copy(age_s=16 * HOLD, copies=9), QUEUED, hold_at_most=HOLD)
 
 
 def test_a_copy_the_broker_lost_is_not_on_its_way() -> None:
