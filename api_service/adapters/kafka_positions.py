@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer
@@ -89,11 +89,7 @@ class KafkaPositions:
                 client_id=self._settings.kafka_client_id,
                 request_timeout_ms=int(self._timeout * 1000),
             )
-            try:
-                await admin.start()
-            except BaseException:
-                await admin.close()
-                raise
+            await _started(admin.start, admin.close)
             self._admin = admin
         return self._admin
 
@@ -104,11 +100,7 @@ class KafkaPositions:
                 client_id=self._settings.kafka_client_id,
                 enable_auto_commit=False,
             )
-            try:
-                await reader.start()
-            except BaseException:
-                await reader.stop()
-                raise
+            await _started(reader.start, reader.stop)
             self._reader = reader
         return self._reader
 
@@ -121,3 +113,12 @@ class KafkaPositions:
         if reader is not None:
             with contextlib.suppress(Exception):
                 await reader.stop()
+
+
+async def _started(start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> None:
+    """Start a client; one that fails to start is stopped again (it may hold connections)."""
+    try:
+        await start()
+    except BaseException:
+        await stop()
+        raise

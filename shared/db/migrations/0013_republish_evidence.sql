@@ -14,6 +14,8 @@ ALTER TABLE api.outbox
     ADD COLUMN counted_at            timestamptz;
 -- "Sent later on the same partition" (offsets went backwards: the broker restarted and lost the log).
 CREATE INDEX outbox_partition_sent ON api.outbox (topic, kafka_partition, sent_at) WHERE sent_at IS NOT NULL;
+-- A job's rows (its copies since it last moved, an unsent one): looked up per stale job each sweep.
+CREATE INDEX outbox_key ON api.outbox (key);
 -- The outbox row of a job's latest re-publish, the one whose fate the sweep follows.
 ALTER TABLE api.export_jobs ADD COLUMN last_republish_id bigint;
 COMMENT ON COLUMN api.export_jobs.republish_count IS
