@@ -79,9 +79,7 @@ async def count(
     return {r["job_id"]: r["republish_count"] for r in rows}
 
 
-async def test_a_republish_counts_once_taken_and_unanswered(
-    db: asyncpg.Pool, topic: str
-) -> None:
+async def test_a_republish_counts_once_taken_and_unanswered(db: asyncpg.Pool, topic: str) -> None:
     job_id = await republished_job(db, topic, partition=1, offset=10)
     assert await jobs_repo.republishes_awaiting(db, topic=topic) == ([1], False)
     assert await count(db, topic, {1: 10}) == {}  # the planner's next record is ours: still queued
