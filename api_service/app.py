@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from api_service.adapters.download_links import DownloadLinks
+from api_service.adapters.kafka_positions import KafkaPositions
 from api_service.http import dashboard, openapi, routes_catalog, routes_exports, routes_health, routes_preview
 from api_service.http.auth import auth_middleware, rate_limit_headers_middleware
 from api_service.http.errors import error_middleware
@@ -101,15 +102,23 @@ async def _gauges(app: web.Application) -> AsyncIterator[None]:
 
 async def _stale_jobs(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
+    kafka = KafkaPositions(settings, timeout=min(10.0, settings.stale_job_seconds))
     stale = StaleJobs(
         pool=app[DB_POOL],
         requested_topic=settings.topic_requested,
         source=settings.api_source,
         stale_after=settings.stale_job_seconds,
         max_republishes=settings.stale_job_max_republishes,
+        kafka=kafka,
+        events_topic=settings.topic_events,
+        planner_group=settings.render_planner_group_id,
+        projection_group=settings.projection_group_id,
     )
-    async with supervised(app[LOOPS], "stale-jobs", stale.run):
-        yield
+    try:
+        async with supervised(app[LOOPS], "stale-jobs", stale.run):
+            yield
+    finally:
+        await kafka.close()
 
 
 async def _projection(app: web.Application) -> AsyncIterator[None]:

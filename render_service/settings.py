@@ -14,7 +14,6 @@ class RenderSettings(CommonSettings):
     render_source: str = "label-export/render"  # CloudEvents `source` of what this service emits
     # Names this replica in events and logs; on Kubernetes the pod name (also the static member id).
     render_instance_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
-    render_planner_group_id: str = "label-export-render-planner"
     render_worker_group_id: str = "label-export-render-worker"
     topic_chunks: str = "label-export.chunks"  # the render service's own task topic
     # Items per chunk: one chunk is one unit of work any replica can take (docs/design.md#scaling-one-job).

@@ -57,6 +57,9 @@ class CommonSettings(BaseSettings):
     kafka_ssl_key_file: FilePath | None = None
 
     topic_requested: str = "label-export.requested"
+    # The render planner's consumer group: the render service consumes the requests topic in it, and
+    # the API reads its committed offsets (which re-published requests the render service took).
+    render_planner_group_id: str = "label-export-render-planner"
     topic_events: str = "label-export.events"
     topic_dlq: str = "label-export.dlq"
 

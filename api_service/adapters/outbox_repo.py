@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
+from aiokafka.structs import RecordMetadata
 
 from shared.db.pool import DbConn
 
@@ -17,9 +18,17 @@ async def lock_unsent(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.R
     return rows
 
 
-async def mark_sent(conn: asyncpg.Connection, ids: list[int]) -> None:
+async def mark_sent(conn: asyncpg.Connection, placed: dict[int, RecordMetadata]) -> None:
+    """Sent, with where the broker put each row: the stale-job sweep compares that with how far the
+    render planner has consumed (stale_jobs.py)."""
     await conn.execute(
-        "UPDATE api.outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])", ids
+        """UPDATE api.outbox o SET sent_at = now(), attempts = attempts + 1,
+                  kafka_partition = p.part, kafka_offset = p.pos
+             FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS p(id, part, pos)
+            WHERE o.id = p.id""",
+        list(placed),
+        [m.partition for m in placed.values()],
+        [m.offset for m in placed.values()],
     )
 
 

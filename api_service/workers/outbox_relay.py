@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
 
 from api_service.adapters import jobs_repo, outbox_repo
 from api_service.adapters.jobs_repo import OUTBOX_CHANNEL
@@ -115,12 +116,12 @@ class OutboxRelay:
             rows = await outbox_repo.lock_unsent(conn, limit=self._batch_size)
             if not rows:
                 return BatchResult()
-            errors = await _publish(producer, rows)
-            sent = [r["id"] for r in rows if r["id"] not in errors]
+            placed, errors = await _publish(producer, rows)
+            sent = list(placed)
             retry = {i: e for i, e in errors.items() if not is_record_fault(e)}
             dead = [r for r in rows if r["id"] in errors and r["id"] not in retry]
             if sent:
-                await outbox_repo.mark_sent(conn, sent)
+                await outbox_repo.mark_sent(conn, placed)
             if retry:
                 first = next(iter(retry.values()))
                 await outbox_repo.note_failure(conn, ids=list(retry), error=_describe(first))
@@ -144,8 +145,12 @@ class OutboxRelay:
         )
 
 
-async def _publish(producer: AIOKafkaProducer, rows: list[asyncpg.Record]) -> dict[int, Exception]:
-    """Send every row (queued in order, so one job's messages keep theirs); the errors by row id."""
+async def _publish(
+    producer: AIOKafkaProducer, rows: list[asyncpg.Record]
+) -> tuple[dict[int, RecordMetadata], dict[int, Exception]]:
+    """Send every row (queued in order, so one job's messages keep theirs); where the broker put
+    each sent row, and the errors, by row id."""
+    placed: dict[int, RecordMetadata] = {}
     errors: dict[int, Exception] = {}
     queued: list[tuple[int, asyncio.Future[object]]] = []
     for r in rows:
@@ -163,7 +168,9 @@ async def _publish(producer: AIOKafkaProducer, rows: list[asyncpg.Record]) -> di
             errors[row_id] = result
         elif isinstance(result, BaseException):
             raise result
-    return errors
+        else:
+            placed[row_id] = result
+    return placed, errors
 
 
 def _describe(exc: Exception) -> str:

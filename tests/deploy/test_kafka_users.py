@@ -21,6 +21,8 @@ EXPECTED_ACLS: dict[str, dict[tuple[str, str, str], set[str]]] = {
         EVENTS: {"Read"},
         DLQ: {"Write"},
         ("group", "label-export-api-projection", "literal"): {"Read"},
+        # The stale-job sweep reads the planner group's committed offsets.
+        ("group", "label-export-render-planner", "literal"): {"Describe"},
     },
     "labels-render": {
         REQUESTED: {"Read"},

@@ -70,6 +70,13 @@ def replica_processes(proc: ServiceProcess) -> list[int]:
     )
 
 
+def signal_all(pids: list[int], sig: signal.Signals) -> None:
+    """Send `sig` to each process still there (SIGSTOP/SIGCONT freeze and wake a whole replica)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
 async def sigkill(proc: ServiceProcess) -> list[int]:
     """SIGKILL a service by its PID and reap it; returns the PIDs of the processes it had started
     (its process pool), so the caller can see whether they go away by themselves."""

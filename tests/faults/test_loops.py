@@ -6,6 +6,8 @@
   bounded copy goes instead; both planners keep running, nothing restarts.
 - A job whose request the render service can never answer is re-published at most
   STALE_JOB_MAX_REPUBLISHES times, then fails saying why.
+- Jobs whose requests wait in Kafka while every render replica is frozen, longer than that cap
+  allows, are not failed (their re-publishes were never taken), and complete once the replicas wake.
 
 Each case ends with a normal job of another organization completing and every replica's /healthz
 ok, with every loop running.
@@ -13,8 +15,10 @@ ok, with every loop running.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import signal
 import uuid
 
 import aiohttp
@@ -22,10 +26,14 @@ import orjson
 import pytest
 from aiokafka.errors import KafkaError
 
+from api_service.settings import ApiSettings
 from labelkit.ids import new_job_id
 from shared.kafka import make_producer
+from tests.faults.allowed_endings import verify_completed
+from tests.faults.catalog import make_catalog
 from tests.faults.healthy import another_org_completes_and_all_healthy
 from tests.faults.polling import poll_terminal
+from tests.faults.processes import replica_processes, signal_all
 from tests.faults.rig import Rig
 from tests.faults.timings import record
 from tests.faults.waiting import now, wait_for
@@ -155,4 +163,65 @@ async def test_stale_job_republishing_is_capped(rig: Rig) -> None:
         "stale job whose request is never answered",
         outcome="re-published 5 times, then failed saying why; another organization's job completed",
         job_failed_s=round(failed_s, 1),
+    )
+
+
+QUEUED_JOBS = 6
+
+
+async def test_job_queued_behind_a_backlog_is_not_failed_by_the_republish_cap(rig: Rig) -> None:
+    """Every render replica frozen (SIGSTOP: an outage of the render service) while jobs wait in
+    Kafka for longer than STALE_JOB_MAX_REPUBLISHES × STALE_JOB_SECONDS: their requests are
+    re-published (then held back while the copy is still in the log), but the planner never took
+    them, so none counts and none fails; once the replicas wake, all complete. (Counting every
+    re-publish failed such jobs: tests/faults/test_load.py under load.)"""
+    stale_after = float(rig.env["STALE_JOB_SECONDS"])
+    cap = ApiSettings.model_fields["stale_job_max_republishes"].default
+    replicas = await rig.ensure_renders(*RENDERS)
+    tenant = await rig.tenant()
+    async with rig.client(tenant) as api:
+        catalog = await make_catalog(api, 20)
+        frozen = [pid for proc in replicas for pid in replica_processes(proc)]
+        signal_all(frozen, signal.SIGSTOP)
+        frozen_at = now()
+        try:
+            job_ids = []
+            for _ in range(QUEUED_JOBS):
+                receipt = await api.submit(catalog.body)
+                assert receipt.status == 202, receipt.body
+                job_ids.append(receipt.body["job_id"])
+
+            # Frozen well past the point where counting every re-publish failed a job.
+            await asyncio.sleep((cap + 2) * stale_after)
+            rows = await rig.q(
+                "fetch",
+                """SELECT status, error, republish_count,
+                          (SELECT count(*) - 1 FROM api.outbox o WHERE o.key = j.job_id) AS republished
+                     FROM api.export_jobs j WHERE job_id = ANY($1::text[])""",
+                job_ids,
+            )
+            assert [(r["status"], r["error"], r["republish_count"]) for r in rows] == [
+                ("pending", None, 0)
+            ] * QUEUED_JOBS
+            # Re-published, but held back while the copy waits in the log (not one every period).
+            republished = sorted(r["republished"] for r in rows)
+            assert republished[0] >= 1 and republished[-1] <= 3, republished
+        finally:
+            signal_all(frozen, signal.SIGCONT)
+        woken_at = now()
+        outage_s = woken_at - frozen_at
+        for job_id in job_ids:
+            status = await poll_terminal(api, job_id, timeout=120)
+            assert status["status"] == "completed", status
+            await verify_completed(rig, api, tenant, status, catalog, sample=5)
+        completed_s = now() - woken_at
+    assert outage_s > cap * stale_after
+    await another_org_completes_and_all_healthy(rig)
+    record(
+        "jobs queued behind a render outage longer than the republish cap",
+        outcome=f"{QUEUED_JOBS} jobs stale for over {cap} periods while queued, re-published "
+        f"{republished[0]}-{republished[-1]} times, none failed; all completed once the replicas woke; "
+        "another organization's job completed",
+        outage_s=round(outage_s, 1),
+        all_completed_after_wake_s=round(completed_s, 1),
     )

@@ -10,8 +10,6 @@ finish (or hands it back uncommitted), commits, leaves the group and exits 0.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 
 import pytest
@@ -21,7 +19,7 @@ from tests.faults.allowed_endings import verify_completed
 from tests.faults.catalog import make_catalog
 from tests.faults.chunks import chunk_leased_by, wait_chunk_in_hand, wait_done_chunks
 from tests.faults.polling import poll_terminal
-from tests.faults.processes import alive, reap_orphans, replica_processes, sigkill
+from tests.faults.processes import alive, reap_orphans, replica_processes, sigkill, signal_all
 from tests.faults.rig import Rig
 from tests.faults.timings import record
 from tests.faults.waiting import now, wait_for
@@ -161,12 +159,6 @@ async def test_sigterm_mid_chunk_exits_cleanly_and_job_completes(rig: Rig) -> No
     )
 
 
-def _signal_all(pids: list[int], sig: signal.Signals) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-
-
 async def test_frozen_replica_resumes_after_its_chunk_was_taken_over(rig: Rig) -> None:
     """A replica stalls past its chunk lease (SIGSTOP: a long GC pause, a throttled pod), the other
     replica takes the chunk over and the job completes; then the stalled one wakes up mid-chunk.
@@ -184,18 +176,18 @@ async def test_frozen_replica_resumes_after_its_chunk_was_taken_over(rig: Rig) -
         for _ in range(40):  # freeze it while it holds a live lease on an unfinished chunk
             await wait_chunk_in_hand(rig, job_id, victim.name)
             frozen = replica_processes(victim)
-            _signal_all(frozen, signal.SIGSTOP)
+            signal_all(frozen, signal.SIGSTOP)
             chunk = await chunk_leased_by(rig, job_id, victim.name)
             if chunk is not None:
                 break
-            _signal_all(frozen, signal.SIGCONT)
+            signal_all(frozen, signal.SIGCONT)
         assert chunk is not None, "the victim never held a chunk at the moment it was frozen"
         frozen_at = now()
         try:
             status = await poll_terminal(api, job_id, timeout=120)
             completed_s = now() - frozen_at
         finally:
-            _signal_all(frozen, signal.SIGCONT)
+            signal_all(frozen, signal.SIGCONT)
         assert status["status"] == "completed", status
         assert (await chunk_row(rig, job_id, chunk))["rendered_by"] == survivor.name
 
