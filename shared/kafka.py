@@ -59,7 +59,7 @@ def fits_one_message(value: bytes, *, max_message_bytes: int) -> bool:
 
 
 def make_consumer(
-    settings: CommonSettings, *topics: str, group_id: str, **overrides: Any
+    settings: CommonSettings, *topics: str, group_id: str | None, **overrides: Any
 ) -> AIOKafkaConsumer:
     options: dict[str, Any] = {
         **_connection(settings),

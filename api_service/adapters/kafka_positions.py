@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 
+from shared.kafka import make_admin, make_consumer
 from shared.settings import CommonSettings
 
 T = TypeVar("T")
@@ -84,22 +85,14 @@ class KafkaPositions:
 
     async def _admin_client(self) -> AIOKafkaAdminClient:
         if self._admin is None:
-            admin = AIOKafkaAdminClient(
-                bootstrap_servers=self._settings.kafka_bootstrap_servers,
-                client_id=self._settings.kafka_client_id,
-                request_timeout_ms=int(self._timeout * 1000),
-            )
+            admin = make_admin(self._settings, request_timeout_ms=int(self._timeout * 1000))
             await _started(admin.start, admin.close)
             self._admin = admin
         return self._admin
 
     async def _reader_client(self) -> AIOKafkaConsumer:
         if self._reader is None:
-            reader = AIOKafkaConsumer(
-                bootstrap_servers=self._settings.kafka_bootstrap_servers,
-                client_id=self._settings.kafka_client_id,
-                enable_auto_commit=False,
-            )
+            reader = make_consumer(self._settings, group_id=None)
             await _started(reader.start, reader.stop)
             self._reader = reader
         return self._reader
