@@ -82,6 +82,13 @@ class AssetConfig(BaseModel):
 
     Strict types: `"1"` is not a number and `"yes"` not a boolean. A custom `sheet_template`
     object is checked field by field in `coherence_errors` (labelkit.sheets.templates).
+
+    `thermal_labels` only (docs/printing.md): `printer_dpi` 203 (default), 300 or 600;
+    `label_size_mm` `{width, height}`, default 50.8 x 25.4; `symbol` `datamatrix` (default), `qr`
+    (Digital Link) or `gs1_128`; `zpl_symbols` `native` (default: the printer encodes, ^BX/^BQ/^BC)
+    or `graphic` (our module matrix as a ^GF bitmap). The module is round(module_mm x dpi / 25.4)
+    printer dots, at least 1; a symbol with its HRI that does not fit the label is a 422 on
+    `asset_config.label_size_mm` naming both sizes.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -108,7 +115,13 @@ class AssetConfig(BaseModel):
 
 
 class ExportSpec(_Strict):
-    """The body of a submit, minus transport concerns."""
+    """The body of a submit, minus transport concerns.
+
+    Allowed `export_type` / `file_format` pairs (docs/contract.md#export-types-and-formats):
+    `datamatrix`, `qr_codes` and `codes_combined` with `svg` or `png`; `barcodes_1d` with `svg` or
+    `eps`; `sheet_pdf` with `pdf`; `thermal_labels` with `zpl`, the only pair with `zpl`. Any other
+    pair is a 422 on `file_format`.
+    """
 
     scope: Scope
     export_type: ExportType

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from labelkit.field_errors import FieldError
 from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE, GS1Data
-from labelkit.rendering.printer import FitError, PrinterSetup
+from labelkit.rendering.printer import FitError, PrinterSetup, achieved_mm, module_dots
 from labelkit.rendering.printer.zpl import ZplWriter
 
 PrinterDpi = Literal[203, 300, 600]
@@ -67,6 +67,12 @@ def printer_setup(cfg: _ThermalConfig) -> PrinterSetup:
         digital_link_base=cfg.digital_link_base or DEFAULT_DIGITAL_LINK_BASE,
         symbols=cfg.zpl_symbols or "native",  # type: ignore[arg-type]
     )
+
+
+def x_dimension_mm(setup: PrinterSetup) -> float:
+    """The X-dimension the printer prints (a whole number of dots), in mm: the `x_mm` of every
+    label's `^FX` line, and the `x_dimension_mm` of the job's status."""
+    return achieved_mm(module_dots(setup.module_mm, setup.dpi), setup.dpi)
 
 
 def thermal_errors(scope: str, cfg: _ThermalConfig) -> list[FieldError]:
