@@ -1,8 +1,9 @@
 """Render ZPL with an independent renderer and decode every symbol with zxing-cpp.
 
 The renderer is npm `zpl-renderer-js` (Zebrash, an open-source ZPL renderer, in WebAssembly),
-run by Node. Like checkov it is a test-only tool installed once beside the project's venv
-(`<venv>/tools/zpl-renderer-js-<version>`); without Node or npm the tests skip saying so.
+run by Node (18, Debian's, or later). Like checkov it is a test-only tool the tests install once
+from the npm registry beside the project's venv (`<venv>/tools/zpl-renderer-js-<version>`);
+`make test` installs Node and npm (scripts/system-deps.sh). Without them the tests skip saying so.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def renderer_dir() -> Path:
     """The folder holding node_modules/zpl-renderer-js (installed on first use)."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        pytest.skip("node/npm not on PATH: the ZPL scan tests need Node 20 (scripts/system-deps.sh)")
+        pytest.skip("node/npm not on PATH: the ZPL scan tests need Node 18+ (scripts/system-deps.sh test)")
     home = _tools_root() / f"zpl-renderer-js-{RENDERER_VERSION}"
     complete = home / ".complete"
     with _locked(home.with_name(home.name + ".lock")):
@@ -43,6 +44,10 @@ def renderer_dir() -> Path:
             if done.returncode != 0:
                 pytest.skip(f"npm install zpl-renderer-js failed: {done.stderr[-500:]}")
             complete.write_text("ok")
+        # The package's ES build under a name every Node version loads as a module (zpl_render.mjs).
+        module = home / "zpl-renderer-js.mjs"
+        if not module.exists():
+            shutil.copyfile(home / "node_modules" / "zpl-renderer-js" / "dist" / "index.esm.js", module)
     return home
 
 
