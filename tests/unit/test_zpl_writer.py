@@ -118,3 +118,18 @@ def test_native_datamatrix_side_matches_the_encoder() -> None:
     for n, lot in enumerate([*LOTS, "1", "12", "123456789012345678AB", "A1B2C3"]):
         text = element_string(_data(lot, n * 7919))
         assert square_side(text) == encode_datamatrix(text, gs1=True).width
+
+
+@pytest.mark.parametrize("mode", ["native", "graphic"])
+@pytest.mark.parametrize("symbol", ["datamatrix", "qr", "gs1_128"])
+def test_hri_follows_gs1(symbol: Symbol, mode: SymbolMode) -> None:
+    """AIs in brackets, no FNC1 or escape printed: one line per AI beside a 2D symbol, one line
+    under GS1-128."""
+    block = ZplWriter(_setup(symbol, mode, 300)).block(PrinterLabel("e", _data("LOT_1X>", 7)))
+    text = re.findall(r"\^A0N,\d+,\d+\^FD(.*?)\^FS", block)
+    lines = ["(01)09506000134352", "(17)271231", "(10)LOT_1X>", "(21)S7"]
+    assert text == (["".join(lines)] if symbol == "gs1_128" else lines)
+    no_hri = ZplWriter(_setup(symbol, mode, 300, human_readable=False)).block(
+        PrinterLabel("e", _data("L", 1))
+    )
+    assert "^A0N" not in no_hri
