@@ -8,6 +8,8 @@ from the npm registry beside the project's venv (`<venv>/tools/zpl-renderer-js-<
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -66,8 +68,14 @@ def render_and_decode(
     source.write_text(zpl, encoding="ascii")
     out = tmp / "png"
     out.mkdir()
-    script = home / _SCRIPT.name
-    shutil.copyfile(_SCRIPT, script)  # ESM resolves `zpl-renderer-js` from the script's folder
+    # Beside the package (ESM resolves imports from the script's folder), named by its content:
+    # checkouts with another version of the script share the tool folder without a race.
+    code = _SCRIPT.read_bytes()
+    script = home / f"zpl_render-{hashlib.sha256(code).hexdigest()[:12]}.mjs"
+    if not script.exists():
+        partial = script.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(code)
+        partial.replace(script)
     dpmm = {203: 8, 300: 12, 600: 24}[dpi]
     done = subprocess.run(
         ["node", str(script), str(source), str(width_mm), str(height_mm), str(dpmm), str(out)],
