@@ -27,11 +27,15 @@ from api_service.state import DB_POOL, PRINCIPAL
 from labelkit.export_spec import AssetConfig, ExportType, FileFormat, InvalidExportSpec, parse_export_spec
 from labelkit.field_errors import FieldError, field_errors
 from labelkit.limits import MAX_SYMBOL_PIXELS
-from labelkit.rendering.batch import LabelDataError, RenderSpec, render_batch
+from labelkit.rendering.batch import LabelDataError, RenderSpec, label_data, render_batch
 from labelkit.rendering.formats.png import pixels_per_module
 from labelkit.rendering.model import LabelItem
 from labelkit.rendering.pdf import LabelDoesNotFit, join_pdf_parts
+from labelkit.rendering.printer import PrinterLabel
+from labelkit.rendering.printer.zpl import CONTENT_TYPE as CONTENT_TYPE_ZPL
+from labelkit.rendering.printer.zpl import ZplWriter
 from labelkit.rendering.sheet_batch import SheetSpec, render_sheet_batch
+from labelkit.thermal_spec import printer_setup
 
 routes = web.RouteTableDef()
 
@@ -42,6 +46,7 @@ MEDIA_TYPES = {
     "svg": "image/svg+xml",
     "eps": "application/postscript",
     "pdf": "application/pdf",
+    "zpl": CONTENT_TYPE_ZPL,
 }
 #: The 200 answer's content for the OpenAPI document: one binary body in one of these types.
 RESPONSE_CONTENT = {
@@ -154,6 +159,8 @@ def render_preview(item: LabelItem, req: PreviewRequest) -> Preview:
     try:
         if req.export_type == "sheet_pdf":
             return _sheet_preview(item, SheetSpec.from_job(config))
+        if req.export_type == "thermal_labels":
+            return _thermal_preview(item, req.asset_config)
         spec = RenderSpec.from_job(req.export_type, req.file_format, config)
         if req.file_format == "png":
             _check_raster_size(item, req, config, spec)
@@ -172,6 +179,15 @@ def _sheet_preview(item: LabelItem, spec: SheetSpec) -> Preview:
     sink = io.BytesIO()
     join_pdf_parts([(part, part_bytes)], sink)
     return Preview(sink.getvalue(), MEDIA_TYPES["pdf"], "sheet-preview.pdf")
+
+
+def _thermal_preview(item: LabelItem, config: AssetConfig) -> Preview:
+    """The label's `^XA ... ^XZ` block exactly as the export holds it, at the chosen printer_dpi.
+
+    Text, not an image: drawing it as the printer will needs a ZPL renderer the service does not
+    have (the tests use one); the dashboard shows the text and offers it as a file."""
+    block = ZplWriter(printer_setup(config)).block(PrinterLabel(item.entity_id, label_data(item)))
+    return Preview(block.encode("ascii"), MEDIA_TYPES["zpl"], "thermal-preview.zpl")
 
 
 # Symbol family of each file a raster export type renders, in file order (see rendering.batch).

@@ -105,6 +105,14 @@ export class PreviewPanel {
         figure.append(element("img", { src: url, alt: `Preview of ${what}`, class: "preview-image" }));
       } else if (blob.type === "application/pdf") {
         figure.append(element("iframe", { src: url, title: `Preview of ${what}`, class: "preview-pdf" }));
+      } else if (blob.type === "application/vnd.zebra-zpl") {
+        // The label's ZPL exactly as the export holds it (its ^FX line names the dots per module).
+        const source = element("pre", { class: "preview-zpl", "aria-label": `ZPL of ${what}` });
+        blob.text().then((text) => { source.textContent = text; });
+        figure.append(
+          source,
+          element("p", { class: "note" }, "ZPL as the printer receives it; browsers cannot draw it, send it to the printer or a ZPL viewer."),
+        );
       } else {
         figure.append(element("p", { class: "note" }, "Browsers cannot show EPS; download the file to view it."));
       }

@@ -39,6 +39,7 @@ from tests.support.readers import (
     rasterize_eps,
     rasterize_svg,
 )
+from tests.support.zpl_render import render_and_decode
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator, Page
@@ -216,6 +217,24 @@ async def preview_bytes(api: Api, body: dict[str, Any]) -> tuple[bytes, dict[str
         return await resp.read(), dict(resp.headers)
 
 
+@pytest.mark.parametrize("dpi", [203, 600])
+async def test_preview_of_a_thermal_label_is_its_zpl_at_the_chosen_resolution(
+    api: Api, dpi: int, tmp_path: Path
+) -> None:
+    """The one block the export would hold, at printer_dpi: the independent renderer draws it and
+    zxing-cpp reads the sample's data; the ^FX line names the dots of that resolution."""
+    body = {"export_type": "thermal_labels", "file_format": "zpl", "asset_config": {"printer_dpi": dpi}}
+    data, headers = await preview_bytes(api, body)
+    assert headers["Content-Type"] == "application/vnd.zebra-zpl"
+    text = data.decode("ascii")
+    dots = round(0.5 * dpi / 25.4)
+    assert f"x_mm={round(dots * 25.4 / dpi, 3)} dots={dots} dpi={dpi}" in text.splitlines()[1]
+    scanned = render_and_decode(text, width_mm=50.8, height_mm=25.4, dpi=dpi, tmp=tmp_path)
+    assert [[(d.symbology_id, d.text) for d in found] for found in scanned] == [
+        [("]d2", f"(01){SAMPLE_GTIN}(17)301231(10)LOT001(21)SN0001")]
+    ]
+
+
 @needs_pdf_tools
 async def test_preview_of_a_sheet_is_a_one_page_pdf_with_that_label(api: Api, tmp_path: Path) -> None:
     from labelkit.sheets.templates import BUILTIN_TEMPLATES
@@ -302,6 +321,12 @@ async def test_preview_of_own_entities_and_not_of_another_organizations(
             },
             ["asset_config.dpi"],
         ),
+        # A GS1-128 with its text is far wider than the default 50.8 mm thermal label.
+        (
+            {"export_type": "thermal_labels", "file_format": "zpl", "asset_config": {"symbol": "gs1_128"}},
+            ["asset_config.label_size_mm"],
+        ),
+        ({"export_type": "datamatrix", "file_format": "zpl"}, ["file_format"]),
     ],
 )
 async def test_preview_validates_like_a_submit(api: Api, body: dict[str, Any], fields: list[str]) -> None:
