@@ -135,8 +135,9 @@ class ZplWriter:
                 # Error correction M, automatic input mode; the URI has no FNC1 (plain QR, ]Q1).
                 out.append(f"^FO{q},{q}^BQN,2,{self.dots}^FDMA,{uri}^FS")
             else:
-                side = square_side(element_string(data)) * self.dots
-                out.append(f"^FO{q},{q}^BXN,{self.dots},200,,,,{DM_ESCAPE}^FD{datamatrix_field(data)}^FS")
+                element = element_string(data)  # once: sizing and the field both need it
+                side = square_side(element) * self.dots
+                out.append(f"^FO{q},{q}^BXN,{self.dots},200,,,,{DM_ESCAPE}^FD{datamatrix_field(element)}^FS")
             text_x, text_y = side + 2 * q, q
             lines = hri_lines(data)
         if self.setup.human_readable:
