@@ -32,6 +32,7 @@ from labelkit.rendering.formats.png import pixels_per_module
 from labelkit.rendering.model import LabelItem
 from labelkit.rendering.pdf import LabelDoesNotFit, join_pdf_parts
 from labelkit.rendering.printer import PrinterLabel
+from labelkit.rendering.printer.drawing import label_svg
 from labelkit.rendering.printer.zpl import CONTENT_TYPE as CONTENT_TYPE_ZPL
 from labelkit.rendering.printer.zpl import ZplWriter
 from labelkit.rendering.sheet_batch import SheetSpec, render_sheet_batch
@@ -84,6 +85,8 @@ class PreviewRequest(BaseModel):
     serial_id: uuid.UUID | None = None
     # codes_combined renders two files per entity; this picks the one to return.
     combined_symbol: Literal["qr", "1d"] | None = None
+    # thermal_labels: the printer file's block (default) or a drawing of it at printer dots.
+    thermal_view: Literal["source", "drawing"] | None = None
 
     @property
     def scope(self) -> Literal["lots", "serials"]:
@@ -114,6 +117,8 @@ def parse_preview(raw: object) -> PreviewRequest:
         errors.append(FieldError("serial_id", "give lot_id or serial_id, not both"))
     if req.combined_symbol is not None and req.export_type != "codes_combined":
         errors.append(FieldError("combined_symbol", "only valid with export_type 'codes_combined'"))
+    if req.thermal_view is not None and req.export_type != "thermal_labels":
+        errors.append(FieldError("thermal_view", "only valid with export_type 'thermal_labels'"))
     try:
         parse_export_spec(
             {
@@ -160,7 +165,7 @@ def render_preview(item: LabelItem, req: PreviewRequest) -> Preview:
         if req.export_type == "sheet_pdf":
             return _sheet_preview(item, SheetSpec.from_job(config))
         if req.export_type == "thermal_labels":
-            return _thermal_preview(item, req.asset_config)
+            return _thermal_preview(item, req.asset_config, drawing=req.thermal_view == "drawing")
         spec = RenderSpec.from_job(req.export_type, req.file_format, config)
         if req.file_format == "png":
             _check_raster_size(item, req, config, spec)
@@ -181,13 +186,30 @@ def _sheet_preview(item: LabelItem, spec: SheetSpec) -> Preview:
     return Preview(sink.getvalue(), MEDIA_TYPES["pdf"], "sheet-preview.pdf")
 
 
-def _thermal_preview(item: LabelItem, config: AssetConfig) -> Preview:
-    """The label's `^XA ... ^XZ` block exactly as the export holds it, at the chosen printer_dpi.
-
-    Text, not an image: drawing it as the printer will needs a ZPL renderer the service does not
-    have (the tests use one); the dashboard shows the text and offers it as a file."""
-    block = ZplWriter(printer_setup(config)).block(PrinterLabel(item.entity_id, label_data(item)))
-    return Preview(block.encode("ascii"), MEDIA_TYPES["zpl"], "thermal-preview.zpl")
+def _thermal_preview(item: LabelItem, config: AssetConfig, *, drawing: bool) -> Preview:
+    """The label's `^XA ... ^XZ` block exactly as the export holds it, at the chosen printer_dpi;
+    or, with `drawing`, an SVG of it at printer dots (drawing.label_svg: the writer's own
+    placement, our encoder's modules, the HRI at the font height in dots)."""
+    writer = ZplWriter(printer_setup(config))
+    data = label_data(item)
+    if not drawing:
+        block = writer.block(PrinterLabel(item.entity_id, data))
+        return Preview(block.encode("ascii"), MEDIA_TYPES["zpl"], "thermal-preview.zpl")
+    geo = writer.geo
+    if geo.width * geo.height > MAX_SYMBOL_PIXELS:
+        raise validation_error(
+            [
+                FieldError(
+                    "asset_config.label_size_mm",
+                    f"a drawing of {geo.width} × {geo.height} dots is over the "
+                    f"{MAX_SYMBOL_PIXELS // 1_000_000} megapixel limit of previews; "
+                    "lower printer_dpi or label_size_mm",
+                )
+            ],
+            message="preview too large",
+        )
+    svg = label_svg(geo, writer.symbol_side(data), data)
+    return Preview(svg.encode("utf-8"), MEDIA_TYPES["svg"], "thermal-preview.svg")
 
 
 # Symbol family of each file a raster export type renders, in file order (see rendering.batch).

@@ -22,6 +22,8 @@ from PIL import Image
 from tests.deploy.tools import _locked, _tools_root
 
 RENDERER_VERSION = "3.4.0"
+# The renderer's resolutions: whole dots per mm (600 dpi is 23.6, drawn as 24).
+DOTS_PER_MM = {203: 8, 300: 12, 600: 24}
 _SCRIPT = Path(__file__).with_name("zpl_render.mjs")
 
 
@@ -59,10 +61,8 @@ class Decoded:
     text: str  # zxing-cpp's text: GS1 data in HRI form, e.g. (01)...(10)LOT
 
 
-def render_and_decode(
-    zpl: str, *, width_mm: float, height_mm: float, dpi: int, tmp: Path
-) -> list[list[Decoded]]:
-    """Every label of `zpl` rendered at `dpi`, and the symbols zxing-cpp reads on each."""
+def render_zpl(zpl: str, *, width_mm: float, height_mm: float, dpi: int, tmp: Path) -> list[Image.Image]:
+    """Every label of `zpl` as the independent renderer draws it at `dpi` (greyscale, 1 px a dot)."""
     home = renderer_dir()
     source = tmp / "doc.zpl"
     source.write_text(zpl, encoding="ascii")
@@ -76,7 +76,7 @@ def render_and_decode(
         partial = script.with_suffix(f".{os.getpid()}.tmp")
         partial.write_bytes(code)
         partial.replace(script)
-    dpmm = {203: 8, 300: 12, 600: 24}[dpi]
+    dpmm = DOTS_PER_MM[dpi]
     done = subprocess.run(
         ["node", str(script), str(source), str(width_mm), str(height_mm), str(dpmm), str(out)],
         capture_output=True,
@@ -84,9 +84,14 @@ def render_and_decode(
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    labels = []
-    for png in sorted(out.glob("*.png")):
-        image = Image.open(png).convert("L")
-        found = zxingcpp.read_barcodes(image)
-        labels.append([Decoded(r.symbology_identifier, r.text) for r in found])
-    return labels
+    return [Image.open(png).convert("L") for png in sorted(out.glob("*.png"))]
+
+
+def render_and_decode(
+    zpl: str, *, width_mm: float, height_mm: float, dpi: int, tmp: Path
+) -> list[list[Decoded]]:
+    """Every label of `zpl` rendered at `dpi`, and the symbols zxing-cpp reads on each."""
+    images = render_zpl(zpl, width_mm=width_mm, height_mm=height_mm, dpi=dpi, tmp=tmp)
+    return [
+        [Decoded(r.symbology_identifier, r.text) for r in zxingcpp.read_barcodes(image)] for image in images
+    ]
