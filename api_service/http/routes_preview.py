@@ -74,7 +74,10 @@ _EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="label-preview"
 
 class PreviewRequest(BaseModel):
     """The body of a preview: what a submit says about the look of its labels, plus (optionally)
-    the one entity to draw. Without `lot_id` or `serial_id` a sample serial is drawn."""
+    the one entity to draw. Without `lot_id` or `serial_id` a sample serial is drawn.
+
+    `thermal_view` (thermal_labels only): `source` (default) is the label's printer-language block
+    as the export holds it; `drawing` is an SVG of the label at printer dots (docs/printing.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
