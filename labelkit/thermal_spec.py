@@ -18,6 +18,17 @@ from labelkit.rendering.printer.zpl import ZplWriter
 PrinterDpi = Literal[203, 300, 600]
 ZplSymbols = Literal["native", "graphic"]
 DEFAULT_LABEL_MM = (50.8, 25.4)
+# Common thermal label stock (docs/printing.md), offered by the dashboard: (name, width, height) in mm.
+LABEL_PRESETS_MM = (
+    ("2 x 1 in", 50.8, 25.4),
+    ("2.25 x 1.25 in", 57.15, 31.75),
+    ("3 x 2 in", 76.2, 50.8),
+    ("4 x 2 in", 101.6, 50.8),
+    ("4 x 3 in", 101.6, 76.2),
+    ("4 x 6 in (shipping)", 101.6, 152.4),
+    ("50 x 30 mm", 50.0, 30.0),
+    ("100 x 150 mm", 100.0, 150.0),
+)
 DEFAULT_MODULE_MM = {"datamatrix": 0.5, "qr": 0.5, "gs1_128": 0.33}
 DEFAULT_QUIET_ZONE = {"datamatrix": 2, "qr": 4, "gs1_128": 10}
 

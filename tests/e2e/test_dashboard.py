@@ -555,3 +555,47 @@ async def test_dashboard_cancels_a_running_job(
     await expect(row.locator("a.download")).to_be_hidden()
     await watch.check(page, tenant.api_key)
     await page.context.close()
+
+
+async def test_dashboard_draws_a_thermal_label_at_printer_dots(
+    api: Api, api_url: str, tenant: Tenant, browser: Browser
+) -> None:
+    """thermal_labels: the form offers the printer fields, and the preview is the label drawn one
+    pixel a printer dot (its size is the label's in dots) that decodes, with its ZPL beneath."""
+    from playwright.async_api import expect
+
+    page, watch = await open_dashboard(browser, api_url, tenant.api_key)
+    await page.select_option("#export_type", "thermal_labels")
+    assert await page.locator("#file_format option").all_inner_texts() == ["zpl"]
+    assert await page.locator("#a-printer_dpi option").all_inner_texts() == [
+        "default (203 dpi)",
+        "203 dpi",
+        "300 dpi",
+        "600 dpi",
+    ]
+    assert await page.locator("#a-symbol option").all_inner_texts() == [
+        "default (datamatrix)",
+        "datamatrix",
+        "qr",
+        "gs1_128",
+    ]
+    await page.select_option("#a-printer_dpi", "600")
+    await page.click("#refresh-preview")
+    assert await shown_preview(page) == [("]d2", SAMPLE_ELEMENT_STRING)]
+    image = page.locator("#preview-output img.preview-thermal")
+    # 50.8 x 25.4 mm at 600 dpi: 1200 x 600 dots.
+    assert await image.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [1200, 600]
+    await expect(page.locator("#preview-output pre.preview-zpl")).to_contain_text("dots=12 dpi=600")
+
+    # A 4 x 2 in label with a graphic QR: drawn again, 2400 x 1200 dots, the Digital Link.
+    await page.select_option("#a-label_preset", label="4 x 2 in — 101.6 × 50.8 mm")
+    await page.select_option("#a-symbol", "qr")
+    await page.select_option("#a-zpl_symbols", "graphic")
+    # Each change redraws (debounced): a slow machine may show an in-between label first.
+    async with asyncio.timeout(60):
+        while (shown := await shown_preview(page, changed=True)) != [("]Q1", SAMPLE_DIGITAL_LINK)]:
+            assert shown in ([("]d2", SAMPLE_ELEMENT_STRING)], []), shown
+    assert await image.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [2400, 1200]
+    await page.locator("#preview-output").screenshot(path=str(SCREENSHOT.with_name("dashboard-thermal.png")))
+    await watch.check(page, tenant.api_key)
+    await page.context.close()
