@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -14,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from labelkit.field_errors import FieldError, field_errors
 from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE, normalize_base, normalize_gtin
 from labelkit.limits import MAX_DIGITAL_LINK_BASE, MAX_FILTER_IDS, MAX_GTIN_INPUT, MAX_SYMBOL_PIXELS
+from labelkit.rendering.printer.registry import printer_formats
 from labelkit.rendering.raster_size import RasterKnobs, largest_rasters
 from labelkit.sheets.layout import check_fit
 from labelkit.sheets.symbol_size import typical_label
@@ -29,14 +31,30 @@ FileFormat = Literal["svg", "png", "pdf", "eps", "zpl"]
 MAX_PIXELS_PER_MODULE = 50
 
 # docs/contract.md#export-types-and-formats: which file formats each export type can produce.
-ALLOWED_FORMATS: dict[str, frozenset[str]] = {
+_FIXED_FORMATS: dict[str, frozenset[str]] = {
     "sheet_pdf": frozenset({"pdf"}),
     "qr_codes": frozenset({"svg", "png"}),
     "datamatrix": frozenset({"svg", "png"}),
     "barcodes_1d": frozenset({"svg", "eps"}),
     "codes_combined": frozenset({"svg", "png"}),
-    "thermal_labels": frozenset({"zpl"}),
 }
+
+
+class _AllowedFormats(Mapping[str, frozenset[str]]):
+    """The formats of each export type; `thermal_labels` takes one per registered printer language
+    (labelkit.rendering.printer.registry), read when asked so a language added there is offered."""
+
+    def __getitem__(self, export_type: str) -> frozenset[str]:
+        return printer_formats() if export_type == "thermal_labels" else _FIXED_FORMATS[export_type]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*_FIXED_FORMATS, "thermal_labels"])
+
+    def __len__(self) -> int:
+        return len(_FIXED_FORMATS) + 1
+
+
+ALLOWED_FORMATS: Mapping[str, frozenset[str]] = _AllowedFormats()
 EXPORTABLE_SCOPES = frozenset({"lots", "serials"})
 
 
@@ -180,7 +198,7 @@ def coherence_errors(spec: ExportSpec) -> list[FieldError]:
     if spec.file_format == "png":
         errors.extend(_raster_errors(spec))
     if spec.export_type == "thermal_labels":
-        errors.extend(thermal_errors(spec.scope, cfg))
+        errors.extend(thermal_errors(spec.scope, cfg, spec.file_format))
     elif cfg.symbol == "gs1_128":
         errors.append(
             FieldError("asset_config.symbol", "'gs1_128' is only valid with export_type 'thermal_labels'")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from labelkit.field_errors import FieldError
 from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE, GS1Data
 from labelkit.rendering.printer import FitError, PrinterSetup, achieved_mm, module_dots
-from labelkit.rendering.printer.zpl import ZplWriter
+from labelkit.rendering.printer.registry import printer_formats, printer_language
 
 PrinterDpi = Literal[203, 300, 600]
 ZplSymbols = Literal["native", "graphic"]
@@ -86,7 +86,11 @@ def x_dimension_mm(setup: PrinterSetup) -> float:
     return achieved_mm(module_dots(setup.module_mm, setup.dpi), setup.dpi)
 
 
-def thermal_errors(scope: str, cfg: _ThermalConfig) -> list[FieldError]:
+def thermal_errors(scope: str, cfg: _ThermalConfig, file_format: str) -> list[FieldError]:
+    """The fit check of the language `file_format` names (none for a format no language writes:
+    that pair is refused on `file_format` already)."""
+    if file_format not in printer_formats():
+        return []
     setup = printer_setup(cfg)
     longest = GS1Data.create(
         gtin="09506000134352",
@@ -95,7 +99,7 @@ def thermal_errors(scope: str, cfg: _ThermalConfig) -> list[FieldError]:
         expiry="291231",  # any YYMMDD: fixed length, so its value does not change the size
     )
     try:
-        writer = ZplWriter(setup)
+        writer = printer_language(file_format).writer(setup)
     except FitError as exc:  # the module is beyond what the printer's own encoder draws
         return [FieldError("asset_config.module_mm", str(exc))]
     try:

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from labelkit.rendering.zpl_batch import zpl_setup
+from labelkit.rendering.printer_batch import job_printer_setup
 from labelkit.thermal_spec import x_dimension_mm
 
 TERMINAL = frozenset({"completed", "failed"})
@@ -55,7 +55,7 @@ def _thermal_x_dimension(row: Mapping[str, Any]) -> float | None:
     rules its ZPL writer uses (so it equals every label's `^FX ... x_mm=`); None for other types."""
     if row["export_type"] != "thermal_labels":
         return None
-    return x_dimension_mm(zpl_setup(row["asset_config"]))
+    return x_dimension_mm(job_printer_setup(row["asset_config"]))
 
 
 def etag_for(body: Mapping[str, Any]) -> str:

@@ -33,8 +33,7 @@ from labelkit.rendering.model import LabelItem
 from labelkit.rendering.pdf import LabelDoesNotFit, join_pdf_parts
 from labelkit.rendering.printer import PrinterLabel
 from labelkit.rendering.printer.drawing import label_svg
-from labelkit.rendering.printer.zpl import CONTENT_TYPE as CONTENT_TYPE_ZPL
-from labelkit.rendering.printer.zpl import ZplWriter
+from labelkit.rendering.printer.registry import printer_formats, printer_language
 from labelkit.rendering.sheet_batch import SheetSpec, render_sheet_batch
 from labelkit.thermal_spec import printer_setup
 
@@ -47,7 +46,8 @@ MEDIA_TYPES = {
     "svg": "image/svg+xml",
     "eps": "application/postscript",
     "pdf": "application/pdf",
-    "zpl": CONTENT_TYPE_ZPL,
+    # Each printer language's own type (its `source` view), read from the registry.
+    **{f: printer_language(f).content_type for f in printer_formats()},
 }
 #: The 200 answer's content for the OpenAPI document: one binary body in one of these types.
 RESPONSE_CONTENT = {
@@ -168,7 +168,7 @@ def render_preview(item: LabelItem, req: PreviewRequest) -> Preview:
         if req.export_type == "sheet_pdf":
             return _sheet_preview(item, SheetSpec.from_job(config))
         if req.export_type == "thermal_labels":
-            return _thermal_preview(item, req.asset_config, drawing=req.thermal_view == "drawing")
+            return _thermal_preview(item, req, drawing=req.thermal_view == "drawing")
         spec = RenderSpec.from_job(req.export_type, req.file_format, config)
         if req.file_format == "png":
             _check_raster_size(item, req, config, spec)
@@ -189,15 +189,19 @@ def _sheet_preview(item: LabelItem, spec: SheetSpec) -> Preview:
     return Preview(sink.getvalue(), MEDIA_TYPES["pdf"], "sheet-preview.pdf")
 
 
-def _thermal_preview(item: LabelItem, config: AssetConfig, *, drawing: bool) -> Preview:
-    """The label's `^XA ... ^XZ` block exactly as the export holds it, at the chosen printer_dpi;
-    or, with `drawing`, an SVG of it at printer dots (drawing.label_svg: the writer's own
-    placement, our encoder's modules, the HRI at the font height in dots)."""
-    writer = ZplWriter(printer_setup(config))
+def _thermal_preview(item: LabelItem, req: PreviewRequest, *, drawing: bool) -> Preview:
+    """The label's block in the printer language of `file_format` (ZPL: `^XA ... ^XZ`) exactly as
+    the export holds it, at the chosen printer_dpi; or, with `drawing`, an SVG of it at printer
+    dots (drawing.label_svg: the writer's own placement, our encoder's modules, the HRI at the
+    font height in dots)."""
+    language = printer_language(req.file_format)
+    writer = language.writer(printer_setup(req.asset_config))
     data = label_data(item)
     if not drawing:
         block = writer.block(PrinterLabel(item.entity_id, data))
-        return Preview(block.encode("ascii"), MEDIA_TYPES["zpl"], "thermal-preview.zpl")
+        return Preview(
+            block.encode("ascii"), language.content_type, f"thermal-preview.{language.file_format}"
+        )
     geo = writer.geo
     if geo.width * geo.height > MAX_SYMBOL_PIXELS:
         raise validation_error(

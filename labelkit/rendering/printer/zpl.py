@@ -10,7 +10,7 @@ from labelkit.gs1 import GS1Data, digital_link_uri, element_string, hri_lines
 from labelkit.rendering.model import BitMatrix
 from labelkit.rendering.printer.dm_size import square_side
 from labelkit.rendering.printer.geometry import LabelGeometry
-from labelkit.rendering.printer.language import PrinterLabel, PrinterSetup
+from labelkit.rendering.printer.language import LanguageSpec, PrinterLabel, PrinterSetup
 from labelkit.rendering.printer.own_symbol import own_bars, own_matrix
 from labelkit.rendering.printer.sizing import FitError
 from labelkit.rendering.printer.zpl_fields import DM_ESCAPE, comment_safe, datamatrix_field, gs1_128_field
@@ -23,9 +23,6 @@ _QR_SPARE_MODULES = 8
 
 
 class ZplWriter:
-    extension = "zpl"
-    content_type = CONTENT_TYPE
-
     def __init__(self, setup: PrinterSetup) -> None:
         self.setup = setup
         self.geo = geo = LabelGeometry(setup)
@@ -126,3 +123,7 @@ class ZplWriter:
             out.append(f"^FO{text_x},{self.geo.line_y(text_y, n)}^A0N,{self.font},{self.font}^FD{line}^FS")
         out.append("^XZ\n")
         return "\n".join(out)
+
+
+# ZPL: Zebra's registered type; spoolers pass it raw and browsers download it.
+ZPL = LanguageSpec(file_format="zpl", content_type=CONTENT_TYPE, writer=ZplWriter)
