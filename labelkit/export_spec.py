@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -15,6 +16,7 @@ from labelkit.field_errors import FieldError, field_errors
 from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE, normalize_base, normalize_gtin
 from labelkit.gs1.gs1_128 import DEFAULT_OVERFLOW, Overflow
 from labelkit.limits import MAX_DIGITAL_LINK_BASE, MAX_FILTER_IDS, MAX_GTIN_INPUT, MAX_SYMBOL_PIXELS
+from labelkit.rendering.printer.registry import printer_formats
 from labelkit.rendering.raster_size import RasterKnobs, largest_rasters
 from labelkit.rendering.symbols.linear import GS1_128_TYPES, GTIN_DIGITS
 from labelkit.sheets.layout import check_fit
@@ -31,14 +33,30 @@ FileFormat = Literal["svg", "png", "pdf", "eps", "zpl"]
 MAX_PIXELS_PER_MODULE = 50
 
 # docs/contract.md#export-types-and-formats: which file formats each export type can produce.
-ALLOWED_FORMATS: dict[str, frozenset[str]] = {
+_FIXED_FORMATS: dict[str, frozenset[str]] = {
     "sheet_pdf": frozenset({"pdf"}),
     "qr_codes": frozenset({"svg", "png"}),
     "datamatrix": frozenset({"svg", "png"}),
     "barcodes_1d": frozenset({"svg", "eps"}),
     "codes_combined": frozenset({"svg", "png"}),
-    "thermal_labels": frozenset({"zpl"}),
 }
+
+
+class _AllowedFormats(Mapping[str, frozenset[str]]):
+    """The formats of each export type; `thermal_labels` takes one per registered printer language
+    (labelkit.rendering.printer.registry), read when asked so a language added there is offered."""
+
+    def __getitem__(self, export_type: str) -> frozenset[str]:
+        return printer_formats() if export_type == "thermal_labels" else _FIXED_FORMATS[export_type]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*_FIXED_FORMATS, "thermal_labels"])
+
+    def __len__(self) -> int:
+        return len(_FIXED_FORMATS) + 1
+
+
+ALLOWED_FORMATS: Mapping[str, frozenset[str]] = _AllowedFormats()
 EXPORTABLE_SCOPES = frozenset({"lots", "serials"})
 
 
@@ -84,6 +102,13 @@ class AssetConfig(BaseModel):
 
     Strict types: `"1"` is not a number and `"yes"` not a boolean. A custom `sheet_template`
     object is checked field by field in `coherence_errors` (labelkit.sheets.templates).
+
+    `thermal_labels` only (docs/printing.md): `printer_dpi` 203 (default), 300 or 600;
+    `label_size_mm` `{width, height}`, default 50.8 x 25.4; `symbol` `datamatrix` (default), `qr`
+    (Digital Link) or `gs1_128`; `zpl_symbols` `native` (default: the printer encodes, ^BX/^BQ/^BC)
+    or `graphic` (our module matrix as a ^GF bitmap). The module is round(module_mm x dpi / 25.4)
+    printer dots, at least 1; a symbol with its HRI that does not fit the label is a 422 on
+    `asset_config.label_size_mm` naming both sizes.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -112,7 +137,13 @@ class AssetConfig(BaseModel):
 
 
 class ExportSpec(_Strict):
-    """The body of a submit, minus transport concerns."""
+    """The body of a submit, minus transport concerns.
+
+    Allowed `export_type` / `file_format` pairs (docs/contract.md#export-types-and-formats):
+    `datamatrix`, `qr_codes` and `codes_combined` with `svg` or `png`; `barcodes_1d` with `svg` or
+    `eps`; `sheet_pdf` with `pdf`; `thermal_labels` with `zpl`, the only pair with `zpl`. Any other
+    pair is a 422 on `file_format`.
+    """
 
     scope: Scope
     export_type: ExportType
@@ -171,7 +202,7 @@ def coherence_errors(spec: ExportSpec) -> list[FieldError]:
     if spec.file_format == "png":
         errors.extend(_raster_errors(spec))
     if spec.export_type == "thermal_labels":
-        errors.extend(thermal_errors(spec.scope, cfg))
+        errors.extend(thermal_errors(spec.scope, cfg, spec.file_format))
     elif cfg.symbol == "gs1_128":
         errors.append(
             FieldError("asset_config.symbol", "'gs1_128' is only valid with export_type 'thermal_labels'")

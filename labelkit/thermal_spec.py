@@ -12,12 +12,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from labelkit.field_errors import FieldError
 from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE, GS1Data
-from labelkit.rendering.printer import FitError, PrinterSetup
-from labelkit.rendering.printer.zpl import ZplWriter
+from labelkit.rendering.printer import FitError, PrinterSetup, achieved_mm, module_dots
+from labelkit.rendering.printer.registry import printer_formats, printer_language
 
 PrinterDpi = Literal[203, 300, 600]
 ZplSymbols = Literal["native", "graphic"]
 DEFAULT_LABEL_MM = (50.8, 25.4)
+# Common thermal label stock (docs/printing.md), offered by the dashboard: (name, width, height) in mm.
+LABEL_PRESETS_MM = (
+    ("2 x 1 in", 50.8, 25.4),
+    ("2.25 x 1.25 in", 57.15, 31.75),
+    ("3 x 2 in", 76.2, 50.8),
+    ("4 x 2 in", 101.6, 50.8),
+    ("4 x 3 in", 101.6, 76.2),
+    ("4 x 6 in (shipping)", 101.6, 152.4),
+    ("50 x 30 mm", 50.0, 30.0),
+    ("100 x 150 mm", 100.0, 150.0),
+)
 DEFAULT_MODULE_MM = {"datamatrix": 0.5, "qr": 0.5, "gs1_128": 0.33}
 DEFAULT_QUIET_ZONE = {"datamatrix": 2, "qr": 4, "gs1_128": 10}
 
@@ -69,7 +80,17 @@ def printer_setup(cfg: _ThermalConfig) -> PrinterSetup:
     )
 
 
-def thermal_errors(scope: str, cfg: _ThermalConfig) -> list[FieldError]:
+def x_dimension_mm(setup: PrinterSetup) -> float:
+    """The X-dimension the printer prints (a whole number of dots), in mm: the `x_mm` of every
+    label's `^FX` line, and the `x_dimension_mm` of the job's status."""
+    return achieved_mm(module_dots(setup.module_mm, setup.dpi), setup.dpi)
+
+
+def thermal_errors(scope: str, cfg: _ThermalConfig, file_format: str) -> list[FieldError]:
+    """The fit check of the language `file_format` names (none for a format no language writes:
+    that pair is refused on `file_format` already)."""
+    if file_format not in printer_formats():
+        return []
     setup = printer_setup(cfg)
     longest = GS1Data.create(
         gtin="09506000134352",
@@ -83,7 +104,7 @@ def thermal_errors(scope: str, cfg: _ThermalConfig) -> list[FieldError]:
         # 1-character serial: 16 + 8 + 20 + 1 + 3.
         longest = GS1Data.create(gtin=longest.gtin, lot="Z" * 18, serial="Z", expiry="291231")
     try:
-        writer = ZplWriter(setup)
+        writer = printer_language(file_format).writer(setup)
     except FitError as exc:  # the module is beyond what the printer's own encoder draws
         return [FieldError("asset_config.module_mm", str(exc))]
     try:

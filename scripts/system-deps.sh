@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only those missing.
 #   scripts/system-deps.sh runtime   libdmtx (DataMatrix encoder used through pylibdmtx)
-#   scripts/system-deps.sh test      + the real readers the tests check artifacts with
+#   scripts/system-deps.sh test      + the real readers the tests check artifacts with, Node + npm
 #   scripts/system-deps.sh bench     + the test tools and wrk (the status-route load generator)
 set -euo pipefail
 packages=(libdmtx0b)
@@ -13,6 +13,12 @@ if [ "${1:-runtime}" = "test" ] || [ "${1:-runtime}" = "bench" ]; then
   # Headless browser for the dashboard test (driven by Playwright's Python package, never its
   # own browser download).
   packages+=(chromium)
+  # Node and npm for the independent ZPL renderer (npm zpl-renderer-js, installed by the tests
+  # from the npm registry; tests/support/zpl_render.py). Only when missing: a Node from another
+  # source (NodeSource ships npm inside its nodejs) must not be replaced by Debian's.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+  fi
 fi
 [ "${1:-runtime}" = "bench" ] && packages+=(wrk)
 missing=()

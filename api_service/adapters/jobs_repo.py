@@ -14,7 +14,7 @@ OUTBOX_CHANNEL = "label_export_outbox"
 
 _JOB_COLUMNS = """job_id, organization_id, scope, export_type, file_format, status, total_items,
     processed_items, artifact_key, output_filename, file_size_bytes, sha256, error, created_at, completed_at,
-    idempotency_key, request_hash"""
+    idempotency_key, request_hash, asset_config"""
 
 
 async def insert_job(

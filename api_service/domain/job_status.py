@@ -9,6 +9,9 @@ from typing import Any
 
 import orjson
 
+from labelkit.rendering.printer_batch import job_printer_setup
+from labelkit.thermal_spec import x_dimension_mm
+
 TERMINAL = frozenset({"completed", "failed"})
 
 
@@ -43,7 +46,16 @@ def status_body(row: Mapping[str, Any]) -> dict[str, Any]:
         "file_format": row["file_format"],
         "created_at": row["created_at"],
         "completed_at": row["completed_at"],
+        "x_dimension_mm": _thermal_x_dimension(row),
     }
+
+
+def _thermal_x_dimension(row: Mapping[str, Any]) -> float | None:
+    """The achieved X-dimension of a thermal_labels job, from its stored asset_config by the
+    rules its ZPL writer uses (so it equals every label's `^FX ... x_mm=`); None for other types."""
+    if row["export_type"] != "thermal_labels":
+        return None
+    return x_dimension_mm(job_printer_setup(row["asset_config"]))
 
 
 def etag_for(body: Mapping[str, Any]) -> str:

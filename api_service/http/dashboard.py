@@ -21,8 +21,12 @@ from api_service.http.json_io import dumps
 from labelkit.export_spec import ALLOWED_FORMATS, EXPORTABLE_SCOPES, AssetConfig
 from labelkit.gs1 import DEFAULT_DIGITAL_LINK_BASE
 from labelkit.limits import MAX_FILTER_IDS
+from labelkit.rendering.printer import DPI_CHOICES
 from labelkit.rendering.raster_size import DEFAULT_MODULE_MM, DEFAULT_QUIET_ZONE
 from labelkit.sheets.templates import BUILTIN_TEMPLATES, DEFAULT_TEMPLATE_NAME
+from labelkit.thermal_spec import DEFAULT_LABEL_MM, LABEL_PRESETS_MM, LabelSize
+from labelkit.thermal_spec import DEFAULT_MODULE_MM as THERMAL_MODULE_MM
+from labelkit.thermal_spec import DEFAULT_QUIET_ZONE as THERMAL_QUIET_ZONE
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -165,6 +169,24 @@ def form_options() -> dict[str, Any]:
             "quiet_zone_modules": DEFAULT_QUIET_ZONE,
             "digital_link_base": DEFAULT_DIGITAL_LINK_BASE,
         },
+        "thermal": _thermal_options(fields),
+    }
+
+
+def _thermal_options(fields: dict[str, Any]) -> dict[str, Any]:
+    """The thermal_labels fields: printer resolutions, label presets, symbols and their defaults."""
+    symbols = _choices(fields["symbol"].annotation)
+    return {
+        "printer_dpi": list(DPI_CHOICES),
+        "default_printer_dpi": DPI_CHOICES[0],
+        "label_presets": [{"name": n, "width": w, "height": h} for n, w, h in LABEL_PRESETS_MM],
+        "default_label_mm": {"width": DEFAULT_LABEL_MM[0], "height": DEFAULT_LABEL_MM[1]},
+        "label_size_mm": {k: _bounds(LabelSize.model_fields[k].metadata) for k in ("width", "height")},
+        "zpl_symbols": _choices(fields["zpl_symbols"].annotation),
+        # GS1-128 is a thermal symbol only (export_spec.coherence_errors); sheets take the others.
+        "symbols": {"thermal_labels": symbols, "sheet_pdf": [s for s in symbols if s != "gs1_128"]},
+        "module_mm": THERMAL_MODULE_MM,
+        "quiet_zone_modules": THERMAL_QUIET_ZONE,
     }
 
 

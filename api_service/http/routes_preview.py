@@ -27,11 +27,15 @@ from api_service.state import DB_POOL, PRINCIPAL
 from labelkit.export_spec import AssetConfig, ExportType, FileFormat, InvalidExportSpec, parse_export_spec
 from labelkit.field_errors import FieldError, field_errors
 from labelkit.limits import MAX_SYMBOL_PIXELS
-from labelkit.rendering.batch import LabelDataError, RenderSpec, render_batch
+from labelkit.rendering.batch import LabelDataError, RenderSpec, label_data, render_batch
 from labelkit.rendering.formats.png import pixels_per_module
 from labelkit.rendering.model import LabelItem
 from labelkit.rendering.pdf import LabelDoesNotFit, join_pdf_parts
+from labelkit.rendering.printer import PrinterLabel
+from labelkit.rendering.printer.drawing import label_svg
+from labelkit.rendering.printer.registry import printer_formats, printer_language
 from labelkit.rendering.sheet_batch import SheetSpec, render_sheet_batch
+from labelkit.thermal_spec import printer_setup
 
 routes = web.RouteTableDef()
 
@@ -42,6 +46,8 @@ MEDIA_TYPES = {
     "svg": "image/svg+xml",
     "eps": "application/postscript",
     "pdf": "application/pdf",
+    # Each printer language's own type (its `source` view), read from the registry.
+    **{f: printer_language(f).content_type for f in printer_formats()},
 }
 #: The 200 answer's content for the OpenAPI document: one binary body in one of these types.
 RESPONSE_CONTENT = {
@@ -68,7 +74,10 @@ _EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="label-preview"
 
 class PreviewRequest(BaseModel):
     """The body of a preview: what a submit says about the look of its labels, plus (optionally)
-    the one entity to draw. Without `lot_id` or `serial_id` a sample serial is drawn."""
+    the one entity to draw. Without `lot_id` or `serial_id` a sample serial is drawn.
+
+    `thermal_view` (thermal_labels only): `source` (default) is the label's printer-language block
+    as the export holds it; `drawing` is an SVG of the label at printer dots (docs/printing.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -79,6 +88,8 @@ class PreviewRequest(BaseModel):
     serial_id: uuid.UUID | None = None
     # codes_combined renders two files per entity; this picks the one to return.
     combined_symbol: Literal["qr", "1d"] | None = None
+    # thermal_labels: the printer file's block (default) or a drawing of it at printer dots.
+    thermal_view: Literal["source", "drawing"] | None = None
 
     @property
     def scope(self) -> Literal["lots", "serials"]:
@@ -109,6 +120,8 @@ def parse_preview(raw: object) -> PreviewRequest:
         errors.append(FieldError("serial_id", "give lot_id or serial_id, not both"))
     if req.combined_symbol is not None and req.export_type != "codes_combined":
         errors.append(FieldError("combined_symbol", "only valid with export_type 'codes_combined'"))
+    if req.thermal_view is not None and req.export_type != "thermal_labels":
+        errors.append(FieldError("thermal_view", "only valid with export_type 'thermal_labels'"))
     try:
         parse_export_spec(
             {
@@ -154,6 +167,8 @@ def render_preview(item: LabelItem, req: PreviewRequest) -> Preview:
     try:
         if req.export_type == "sheet_pdf":
             return _sheet_preview(item, SheetSpec.from_job(config))
+        if req.export_type == "thermal_labels":
+            return _thermal_preview(item, req, drawing=req.thermal_view == "drawing")
         spec = RenderSpec.from_job(req.export_type, req.file_format, config)
         if req.file_format == "png":
             _check_raster_size(item, req, config, spec)
@@ -172,6 +187,36 @@ def _sheet_preview(item: LabelItem, spec: SheetSpec) -> Preview:
     sink = io.BytesIO()
     join_pdf_parts([(part, part_bytes)], sink)
     return Preview(sink.getvalue(), MEDIA_TYPES["pdf"], "sheet-preview.pdf")
+
+
+def _thermal_preview(item: LabelItem, req: PreviewRequest, *, drawing: bool) -> Preview:
+    """The label's block in the printer language of `file_format` (ZPL: `^XA ... ^XZ`) exactly as
+    the export holds it, at the chosen printer_dpi; or, with `drawing`, an SVG of it at printer
+    dots (drawing.label_svg: the writer's own placement, our encoder's modules, the HRI at the
+    font height in dots)."""
+    language = printer_language(req.file_format)
+    writer = language.writer(printer_setup(req.asset_config))
+    data = label_data(item)
+    if not drawing:
+        block = writer.block(PrinterLabel(item.entity_id, data))
+        return Preview(
+            block.encode("ascii"), language.content_type, f"thermal-preview.{language.file_format}"
+        )
+    geo = writer.geo
+    if geo.width * geo.height > MAX_SYMBOL_PIXELS:
+        raise validation_error(
+            [
+                FieldError(
+                    "asset_config.label_size_mm",
+                    f"a drawing of {geo.width} × {geo.height} dots is over the "
+                    f"{MAX_SYMBOL_PIXELS // 1_000_000} megapixel limit of previews; "
+                    "lower printer_dpi or label_size_mm",
+                )
+            ],
+            message="preview too large",
+        )
+    svg = label_svg(geo, writer.symbol_side(data), data)
+    return Preview(svg.encode("utf-8"), MEDIA_TYPES["svg"], "thermal-preview.svg")
 
 
 # Symbol family of each file a raster export type renders, in file order (see rendering.batch).

@@ -53,6 +53,8 @@ class JobStatus(_Out):
     file_format: str
     created_at: dt.datetime | None
     completed_at: dt.datetime | None
+    # ours: thermal_labels only, the module size actually printed (whole printer dots), in mm.
+    x_dimension_mm: float | None
 
 
 class ProductOut(_Out):

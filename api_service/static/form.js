@@ -29,7 +29,10 @@ const LABELS = {
   datamatrix: "GS1 DataMatrix",
   barcodes_1d: "1D barcodes",
   codes_combined: "QR + 1D combined",
+  thermal_labels: "Thermal printer labels",
 };
+const SYMBOL_FAMILIES = { datamatrix: "datamatrix", qr: "qr", gs1_128: "linear" };
+const CUSTOM_SIZE = "custom";
 
 function element(tag, attributes = {}, text = "") {
   const node = document.createElement(tag);
@@ -76,7 +79,30 @@ export class ExportForm {
       ...templates,
       [CUSTOM, "custom…"],
     ]);
-    for (const name of ["barcode_type", "datamatrix_content", "symbol"]) {
+    const thermal = o.thermal;
+    fillSelect(this.control("asset_config.printer_dpi"), [
+      ["", `default (${thermal.default_printer_dpi} dpi)`],
+      ...thermal.printer_dpi.map((d) => [String(d), `${d} dpi`]),
+    ]);
+    const presets = thermal.label_presets.map((p) => [`${p.width}x${p.height}`, `${p.name} — ${p.width} × ${p.height} mm`]);
+    const fallback = thermal.default_label_mm;
+    fillSelect(this.control("thermal.label_preset"), [
+      ["", `default (${fallback.width} × ${fallback.height} mm)`],
+      ...presets,
+      [CUSTOM_SIZE, "custom…"],
+    ]);
+    for (const side of ["width", "height"]) {
+      const input = this.control(`asset_config.label_size_mm.${side}`);
+      const range = thermal.label_size_mm[side];
+      input.min = String(range.min);
+      input.max = String(range.max);
+      input.placeholder = String(fallback[side]);
+    }
+    fillSelect(this.control("asset_config.zpl_symbols"), [
+      ["", `default (${thermal.zpl_symbols[0]})`],
+      ...thermal.zpl_symbols.map((c) => [c, c]),
+    ]);
+    for (const name of ["barcode_type", "datamatrix_content"]) {
       const choices = o.choices[name];
       fillSelect(this.control(`asset_config.${name}`), [["", `default (${choices[0]})`], ...choices.map((c) => [c, c])]);
     }
@@ -126,16 +152,41 @@ export class ExportForm {
       const [key, values] = field.dataset.when.split(":");
       this.setApplies(field, values.split(",").includes(context[key]));
     }
+    this.updateThermal(type);
     const custom = this.form.querySelector("#custom-template");
     const customApplies = type === "sheet_pdf" && this.control("asset_config.sheet_template").value === CUSTOM;
     custom.hidden = !customApplies;
     for (const input of custom.querySelectorAll("input")) input.disabled = !customApplies;
 
-    const families = type === "sheet_pdf" ? [this.control("asset_config.symbol").value || "datamatrix"] : FAMILIES[type];
+    if (type === "thermal_labels") {
+      // The thermal defaults are per symbol (labelkit.thermal_spec), not per family.
+      const symbol = this.control("asset_config.symbol").value || "datamatrix";
+      this.control("asset_config.module_mm").placeholder = String(this.options.thermal.module_mm[symbol]);
+      this.control("asset_config.quiet_zone_modules").placeholder = String(this.options.thermal.quiet_zone_modules[symbol]);
+      return;
+    }
+    const families = type === "sheet_pdf" ? [SYMBOL_FAMILIES[this.control("asset_config.symbol").value || "datamatrix"]] : FAMILIES[type];
     const describe = (defaults) =>
       families.map((f) => (families.length > 1 ? `${FAMILY_NAMES[f]} ${defaults[f]}` : String(defaults[f]))).join(" / ");
     this.control("asset_config.module_mm").placeholder = describe(this.options.defaults.module_mm);
     this.control("asset_config.quiet_zone_modules").placeholder = describe(this.options.defaults.quiet_zone_modules);
+  }
+
+  /** The symbols the type takes (GS1-128 only on thermal labels); custom label size fields only for "custom…". */
+  updateThermal(type) {
+    const symbol = this.control("asset_config.symbol");
+    const symbols = this.options.thermal.symbols[type];
+    if (symbols && symbol.dataset.type !== type) {
+      const previous = symbol.value;
+      fillSelect(symbol, [["", `default (${symbols[0]})`], ...symbols.map((c) => [c, c])]);
+      symbol.value = symbols.includes(previous) ? previous : "";
+      symbol.dataset.type = type;
+    }
+    const preset = this.control("thermal.label_preset").value;
+    for (const side of ["width", "height"]) {
+      const field = this.form.querySelector(`.field[data-field="asset_config.label_size_mm.${side}"]`);
+      this.setApplies(field, type === "thermal_labels" && preset === CUSTOM_SIZE);
+    }
   }
 
   setApplies(field, applies) {
@@ -146,10 +197,11 @@ export class ExportForm {
   changed(event) {
     const name = event.target.name ?? "";
     if (event.type === "input" && name) this.clearFieldError(event.target);
-    if (["export_type", "file_format", "scope", "asset_config.sheet_template", "asset_config.symbol"].includes(name)) {
+    const layout = ["export_type", "file_format", "scope", "asset_config.sheet_template", "asset_config.symbol", "thermal.label_preset"];
+    if (layout.includes(name)) {
       this.update();
     }
-    if (name === "export_type" || name === "file_format" || name.startsWith("asset_config.")) {
+    if (name === "export_type" || name === "file_format" || name.startsWith("asset_config.") || name.startsWith("thermal.")) {
       for (const listener of this.lookListeners) listener();
     }
   }
@@ -194,11 +246,31 @@ export class ExportForm {
     }
     const human = this.text("asset_config.human_readable");
     if (human) config.human_readable = human === "true";
-    for (const key of ["barcode_type", "datamatrix_content", "symbol", "digital_link_base"]) {
+    for (const key of ["barcode_type", "datamatrix_content", "symbol", "digital_link_base", "zpl_symbols"]) {
       const value = this.text(`asset_config.${key}`);
       if (value) config[key] = value;
     }
+    const printerDpi = this.text("asset_config.printer_dpi");
+    if (printerDpi) config.printer_dpi = Number(printerDpi);
+    const size = this.labelSize();
+    if (size) config.label_size_mm = size;
     return config;
+  }
+
+  /** label_size_mm from the preset (its value is "WxH") or the custom fields; none for the default. */
+  labelSize() {
+    const preset = this.text("thermal.label_preset");
+    if (!preset) return undefined;
+    if (preset !== CUSTOM_SIZE) {
+      const [width, height] = preset.split("x").map(Number);
+      return { width, height };
+    }
+    const size = {};
+    for (const side of ["width", "height"]) {
+      const value = this.number(`asset_config.label_size_mm.${side}`);
+      if (value !== undefined) size[side] = value;
+    }
+    return size;
   }
 
   filters() {

@@ -4,6 +4,10 @@
 import { apiFetch, errorFrom, getKey, paths } from "./api.js";
 
 const DEBOUNCE_MS = 350;
+const PARTS = {
+  codes_combined: [{ combined_symbol: "qr" }, { combined_symbol: "1d" }],
+  thermal_labels: [{ thermal_view: "drawing" }, { thermal_view: "source" }],
+};
 
 function element(tag, attributes = {}, text = "") {
   const node = document.createElement(tag);
@@ -53,13 +57,14 @@ export class PreviewPanel {
     const sequence = ++this.sequence;
     const look = this.form.look();
     const body = { ...look, ...this.entity() };
-    // codes_combined puts two files per entity in the ZIP: show both.
-    const parts = look.export_type === "codes_combined" ? ["qr", "1d"] : [null];
+    // codes_combined puts two files per entity in the ZIP: show both. A thermal label: its drawing
+    // at printer dots and the printer file's block itself.
+    const parts = PARTS[look.export_type] ?? [{}];
     this.status.textContent = "Drawing…";
     this.output.setAttribute("aria-busy", "true");
     try {
       const results = await Promise.all(
-        parts.map((part) => this.fetchOne(part ? { ...body, combined_symbol: part } : body)),
+        parts.map((part) => this.fetchOne({ ...body, ...part })),
       );
       if (sequence !== this.sequence) return; // a newer preview was asked for meanwhile
       this.form.clearErrors("preview");
@@ -101,10 +106,24 @@ export class PreviewPanel {
       this.urls.push(url);
       const figure = element("figure", { class: "preview-item" });
       const what = `one ${look.export_type} label as ${look.file_format}`;
-      if (blob.type === "image/png" || blob.type === "image/svg+xml") {
+      if (look.export_type === "thermal_labels" && blob.type === "image/svg+xml") {
+        // One pixel a printer dot: the label as the printer will print it (docs/printing.md#preview).
+        figure.append(
+          element("img", { src: url, alt: `Drawing of ${what} at printer dots`, class: "preview-image preview-thermal" }),
+          element("p", { class: "note" }, "Drawn at the printer's dots; the printer's own font differs slightly."),
+        );
+      } else if (blob.type === "image/png" || blob.type === "image/svg+xml") {
         figure.append(element("img", { src: url, alt: `Preview of ${what}`, class: "preview-image" }));
       } else if (blob.type === "application/pdf") {
         figure.append(element("iframe", { src: url, title: `Preview of ${what}`, class: "preview-pdf" }));
+      } else if (blob.type === "application/vnd.zebra-zpl") {
+        // The label's ZPL exactly as the export holds it (its ^FX line names the dots per module),
+        // folded away under the drawing.
+        const source = element("pre", { class: "preview-zpl", "aria-label": `ZPL of ${what}` });
+        blob.text().then((text) => { source.textContent = text; });
+        const details = element("details", { class: "preview-source" });
+        details.append(element("summary", {}, "ZPL as the printer receives it"), source);
+        figure.append(details);
       } else {
         figure.append(element("p", { class: "note" }, "Browsers cannot show EPS; download the file to view it."));
       }

@@ -47,8 +47,17 @@ def small_body(ctx: Context, k: int) -> dict[str, Any]:
     }
 
 
+# What each kind of large job exports: (export_type, file_format, the name reports use).
+# `zpl` is the thermal-label default: native DataMatrix at 203 dpi on a 50.8 x 25.4 mm label.
+BIG_EXPORTS = {
+    "png": ("datamatrix", "png", "datamatrix png"),
+    "pdf": ("sheet_pdf", "pdf", "sheet_pdf pdf"),
+    "zpl": ("thermal_labels", "zpl", "thermal_labels zpl"),
+}
+
+
 def big_body(ctx: Context, kind: str, n: int) -> dict[str, Any]:
-    export_type, file_format = ("sheet_pdf", "pdf") if kind == "pdf" else ("datamatrix", "png")
+    export_type, file_format, _ = BIG_EXPORTS[kind]
     return {
         "scope": "serials",
         "export_type": export_type,

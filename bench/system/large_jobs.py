@@ -11,7 +11,7 @@ from typing import Any
 from bench import pyspy
 from bench.procstats import TreeSampler
 from bench.system.constants import MB
-from bench.system.context import Context, big_body
+from bench.system.context import BIG_EXPORTS, Context, big_body
 from bench.system.cpu_accounting import unattributed_cpu_percent
 from bench.system.options import ReplicaConfig
 from devtools.services import ServiceProcess
@@ -48,7 +48,7 @@ async def large_job(
         "replicas": cfg.replicas,
         "pool_size": cfg.pool,
         "kind": kind,
-        "export": "datamatrix png" if kind == "png" else "sheet_pdf pdf",
+        "export": BIG_EXPORTS[kind][2],
         "items": n,
         "job_id": job_id,
         "wall_seconds": round(wall, 2),

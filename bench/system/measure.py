@@ -28,7 +28,10 @@ async def measure_all(ctx: Context) -> None:
         try:
             sizes = opts.sizes[:1] if reference_only else opts.sizes
             pdf_sizes = opts.pdf_sizes[:1] if reference_only else opts.pdf_sizes
-            for kind, n in [("png", n) for n in sizes] + [("pdf", n) for n in pdf_sizes]:
+            # ZPL jobs in the main configurations only (the reference ones compare PNG at equal CPU).
+            zpl_sizes = [] if reference_only else opts.zpl_sizes
+            jobs_here = [("png", n) for n in sizes] + [("pdf", n) for n in pdf_sizes]
+            for kind, n in jobs_here + [("zpl", n) for n in zpl_sizes]:
                 profile = opts.py_spy and kind == "png" and n == largest and not reference_only
                 runs = [
                     await large_job(ctx, cfg, replicas, kind, n, profile=profile and i == 0)

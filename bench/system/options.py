@@ -36,6 +36,7 @@ class ReplicaConfig:
 class Options:
     sizes: list[int]
     pdf_sizes: list[int]
+    zpl_sizes: list[int]
     configs: list[ReplicaConfig]
     reference: list[ReplicaConfig]
     small_jobs: int
@@ -66,6 +67,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke run of the benchmark itself")
     p.add_argument("--sizes", help="DataMatrix PNG job sizes (default 100k,1M; quick 2000,10000)")
     p.add_argument("--pdf-sizes", help="sheet-PDF job sizes (default 100k; quick 2000); '' for none")
+    p.add_argument(
+        "--zpl-sizes",
+        help="thermal-label ZPL job sizes, native DataMatrix (default 1M; quick 2000); '' for none",
+    )
     p.add_argument("--configs", help="replica configs REPLICASxPOOL run with every size (default 2x1,1x1)")
     p.add_argument("--reference", help="configs run with the smallest sizes only (default 1x2); '' for none")
     p.add_argument("--small-jobs", type=int, help="small jobs for the latency figure (default 30; quick 5)")
@@ -128,6 +133,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     return Options(
         sizes=sizes(a.sizes, "100k,1M", "2000,10000"),
         pdf_sizes=sizes(a.pdf_sizes, "100k", "2000"),
+        zpl_sizes=sizes(a.zpl_sizes, "1M", "2000"),
         configs=configs(a.configs, "2x1,1x1", "2x1,1x1"),
         reference=configs(a.reference, "1x2", "1x2"),
         small_jobs=a.small_jobs if a.small_jobs is not None else (5 if a.quick else 30),

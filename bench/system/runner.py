@@ -42,6 +42,7 @@ async def run(opts: Options) -> int:
         "options": {
             "sizes": opts.sizes,
             "pdf_sizes": opts.pdf_sizes,
+            "zpl_sizes": opts.zpl_sizes,
             "configs": [c.key for c in opts.configs],
             "reference": [c.key for c in opts.reference],
             "small_jobs": opts.small_jobs,
@@ -75,7 +76,7 @@ async def run(opts: Options) -> int:
                 CommonSettings(database_url=endpoints.database_url), min_size=1, max_size=4
             )
             try:
-                big_sizes = sorted(set(opts.sizes + opts.pdf_sizes))
+                big_sizes = sorted(set(opts.sizes + opts.pdf_sizes + opts.zpl_sizes))
                 catalog = await seed(
                     db,
                     job_sizes=big_sizes,

@@ -17,12 +17,13 @@ import itertools
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
 from labelkit.rendering.entries import MANIFEST_NAME, manifest_header
 from labelkit.rendering.pdf import HEADER, PartInfo, write_trailer
+from labelkit.rendering.printer.registry import printer_formats
 from labelkit.rendering.zip.deflate_pieces import DeflatedPiece
 from labelkit.rendering.zip.part_records import directory_piece
 from labelkit.rendering.zip.writer import CentralDirectoryWriter, ZipStreamWriter
@@ -53,6 +54,16 @@ class S3PartJoiner:
 PIECES_AHEAD = 4  # central-directory pieces (a part each, ~1.5 MB) the pool builds while this process streams
 
 
+def assembly_kind(export_type: str, file_format: str) -> Literal["pdf", "concatenate", "zip"]:
+    """How a job's parts become its artifact: a sheet PDF's trailer, a printer language's plain
+    concatenation (any registered language), or a ZIP's central directory."""
+    if export_type == "sheet_pdf":
+        return "pdf"
+    if export_type == "thermal_labels" and file_format in printer_formats():
+        return "concatenate"
+    return "zip"
+
+
 async def assemble_artifact(
     client: Any,
     *,
@@ -64,10 +75,11 @@ async def assemble_artifact(
 ) -> None:
     keys = [part_keys(job.organization_id, job.job_id, c.chunk_index) for c in chunks]
     sizes = [int(c.part_size or 0) for c in chunks]  # every chunk is done before assembly
-    if job.output.export_type == "sheet_pdf":
+    kind = assembly_kind(job.output.export_type, job.output.file_format)
+    if kind == "pdf":
         await _assemble_pdf(client, bucket=bucket, keys=keys, sizes=sizes, into=into)
-    elif job.output.export_type == "thermal_labels":
-        # A ZPL document is its blocks concatenated: parts join as they are (server-side copy).
+    elif kind == "concatenate":
+        # A printer document is its blocks concatenated: parts join as they are (server-side copy).
         for key, size in zip(keys, sizes, strict=True):
             await into.append_object(key.data, size)
         await into.pump()

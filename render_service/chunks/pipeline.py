@@ -24,12 +24,12 @@ from labelkit.rendering.entries import MANIFEST_NAME, manifest_header
 from labelkit.rendering.model import ItemRow
 from labelkit.rendering.pdf import HEADER, LabelDoesNotFit, PartInfo, write_trailer
 from labelkit.rendering.printer import PrinterSetup
+from labelkit.rendering.printer_batch import render_printer_rows
 from labelkit.rendering.sheet_batch import SheetSpec, render_sheet_rows
 from labelkit.rendering.zip.deflate_pieces import DeflatedPiece, deflate_piece, join
 from labelkit.rendering.zip.part_records import pack_record_batches
 from labelkit.rendering.zip.writer import CentralDirectoryWriter, ZipStreamWriter
 from labelkit.rendering.zip_batch import ZipBatch, render_zip_batch
-from labelkit.rendering.zpl_batch import render_zpl_rows
 from labelkit.thermal_spec import printer_setup
 from render_service.adapters import jobs_repo
 from render_service.domain.models import Chunk, Output, PlannedJob
@@ -165,13 +165,14 @@ class PdfArchive:
         return None
 
 
-class ZplArchive:
-    """ZPL blocks, one per label: a part is its blocks, and parts join by plain concatenation,
-    so a part needs no sidecar (`finish` returns None whole or not)."""
+class PrinterArchive:
+    """Printer-language blocks (ZPL, ...), one per label: a part is its blocks, and parts join by
+    plain concatenation, so a part needs no sidecar (`finish` returns None whole or not)."""
 
-    def __init__(self, sink: Sink, setup: PrinterSetup) -> None:
+    def __init__(self, sink: Sink, setup: PrinterSetup, file_format: str) -> None:
         self._sink = sink
         self._setup = setup
+        self._file_format = file_format
         self._count = 0
 
     def batch_size(self, target: int) -> int:
@@ -184,7 +185,7 @@ class ZplArchive:
         rows: Sequence[ItemRow],
         first_index: int,
     ) -> asyncio.Future[tuple[bytes, int]]:
-        return loop.run_in_executor(executor, render_zpl_rows, rows, self._setup)
+        return loop.run_in_executor(executor, render_printer_rows, rows, self._setup, self._file_format)
 
     def add(self, result: tuple[bytes, int]) -> int:
         data, count = result
@@ -203,7 +204,7 @@ def open_archive(output: Output, sink: Sink, timestamp: dt.datetime, *, whole: b
         if output.export_type == "sheet_pdf":
             return PdfArchive(sink, SheetSpec.from_job(output.asset_config), whole=whole)
         if output.export_type == "thermal_labels":
-            return ZplArchive(sink, printer_setup(output.asset_config))
+            return PrinterArchive(sink, printer_setup(output.asset_config), output.file_format)
         render_spec = RenderSpec.from_job(output.export_type, output.file_format, output.asset_config)
         return ZipArchive(sink, render_spec, timestamp, whole=whole)
     except ValueError as exc:

@@ -39,6 +39,7 @@ from tests.support.readers import (
     rasterize_eps,
     rasterize_svg,
 )
+from tests.support.zpl_render import render_and_decode
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator, Page
@@ -216,6 +217,24 @@ async def preview_bytes(api: Api, body: dict[str, Any]) -> tuple[bytes, dict[str
         return await resp.read(), dict(resp.headers)
 
 
+@pytest.mark.parametrize("dpi", [203, 600])
+async def test_preview_of_a_thermal_label_is_its_zpl_at_the_chosen_resolution(
+    api: Api, dpi: int, tmp_path: Path
+) -> None:
+    """The one block the export would hold, at printer_dpi: the independent renderer draws it and
+    zxing-cpp reads the sample's data; the ^FX line names the dots of that resolution."""
+    body = {"export_type": "thermal_labels", "file_format": "zpl", "asset_config": {"printer_dpi": dpi}}
+    data, headers = await preview_bytes(api, body)
+    assert headers["Content-Type"] == "application/vnd.zebra-zpl"
+    text = data.decode("ascii")
+    dots = round(0.5 * dpi / 25.4)
+    assert f"x_mm={round(dots * 25.4 / dpi, 3)} dots={dots} dpi={dpi}" in text.splitlines()[1]
+    scanned = render_and_decode(text, width_mm=50.8, height_mm=25.4, dpi=dpi, tmp=tmp_path)
+    assert [[(d.symbology_id, d.text) for d in found] for found in scanned] == [
+        [("]d2", f"(01){SAMPLE_GTIN}(17)301231(10)LOT001(21)SN0001")]
+    ]
+
+
 @needs_pdf_tools
 async def test_preview_of_a_sheet_is_a_one_page_pdf_with_that_label(api: Api, tmp_path: Path) -> None:
     from labelkit.sheets.templates import BUILTIN_TEMPLATES
@@ -302,6 +321,12 @@ async def test_preview_of_own_entities_and_not_of_another_organizations(
             },
             ["asset_config.dpi"],
         ),
+        # A GS1-128 with its text is far wider than the default 50.8 mm thermal label.
+        (
+            {"export_type": "thermal_labels", "file_format": "zpl", "asset_config": {"symbol": "gs1_128"}},
+            ["asset_config.label_size_mm"],
+        ),
+        ({"export_type": "datamatrix", "file_format": "zpl"}, ["file_format"]),
     ],
 )
 async def test_preview_validates_like_a_submit(api: Api, body: dict[str, Any], fields: list[str]) -> None:
@@ -528,5 +553,49 @@ async def test_dashboard_cancels_a_running_job(
     await expect(row.locator(".job-error")).to_contain_text("cancelled")
     await expect(cancel).to_be_hidden()
     await expect(row.locator("a.download")).to_be_hidden()
+    await watch.check(page, tenant.api_key)
+    await page.context.close()
+
+
+async def test_dashboard_draws_a_thermal_label_at_printer_dots(
+    api: Api, api_url: str, tenant: Tenant, browser: Browser
+) -> None:
+    """thermal_labels: the form offers the printer fields, and the preview is the label drawn one
+    pixel a printer dot (its size is the label's in dots) that decodes, with its ZPL beneath."""
+    from playwright.async_api import expect
+
+    page, watch = await open_dashboard(browser, api_url, tenant.api_key)
+    await page.select_option("#export_type", "thermal_labels")
+    assert await page.locator("#file_format option").all_inner_texts() == ["zpl"]
+    assert await page.locator("#a-printer_dpi option").all_inner_texts() == [
+        "default (203 dpi)",
+        "203 dpi",
+        "300 dpi",
+        "600 dpi",
+    ]
+    assert await page.locator("#a-symbol option").all_inner_texts() == [
+        "default (datamatrix)",
+        "datamatrix",
+        "qr",
+        "gs1_128",
+    ]
+    await page.select_option("#a-printer_dpi", "600")
+    await page.click("#refresh-preview")
+    assert await shown_preview(page) == [("]d2", SAMPLE_ELEMENT_STRING)]
+    image = page.locator("#preview-output img.preview-thermal")
+    # 50.8 x 25.4 mm at 600 dpi: 1200 x 600 dots.
+    assert await image.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [1200, 600]
+    await expect(page.locator("#preview-output pre.preview-zpl")).to_contain_text("dots=12 dpi=600")
+
+    # A 4 x 2 in label with a graphic QR: drawn again, 2400 x 1200 dots, the Digital Link.
+    await page.select_option("#a-label_preset", label="4 x 2 in — 101.6 × 50.8 mm")
+    await page.select_option("#a-symbol", "qr")
+    await page.select_option("#a-zpl_symbols", "graphic")
+    # Each change redraws (debounced): a slow machine may show an in-between label first.
+    async with asyncio.timeout(60):
+        while (shown := await shown_preview(page, changed=True)) != [("]Q1", SAMPLE_DIGITAL_LINK)]:
+            assert shown in ([("]d2", SAMPLE_ELEMENT_STRING)], []), shown
+    assert await image.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [2400, 1200]
+    await page.locator("#preview-output").screenshot(path=str(SCREENSHOT.with_name("dashboard-thermal.png")))
     await watch.check(page, tenant.api_key)
     await page.context.close()

@@ -67,3 +67,19 @@ def test_etag_ignores_the_url_but_not_progress() -> None:
     with_url = body | {"download_url": "http://x", "expires_at": "later"}
     assert etag_for(body) == etag_for(with_url)
     assert etag_for(body) != etag_for(status_body(row(processed_items=4)))
+
+
+def test_thermal_status_carries_the_achieved_x_dimension() -> None:
+    """round(module_mm × dpi / 25.4) whole dots, back in mm: what every ^FX line says too."""
+    thermal = {"export_type": "thermal_labels", "file_format": "zpl"}
+    # Defaults: DataMatrix 0.5 mm at 203 dpi is 4 dots = 0.5 mm.
+    assert status_body(row(**thermal, asset_config={}))["x_dimension_mm"] == 0.5
+    # 0.5 mm at 300 dpi is 5.9 dots → 6 dots = 0.508 mm.
+    assert status_body(row(**thermal, asset_config={"printer_dpi": 300}))["x_dimension_mm"] == 0.508
+    # 0.33 mm at 600 dpi is 7.8 dots → 8 dots = 0.339 mm.
+    config = {"printer_dpi": 600, "symbol": "gs1_128", "label_size_mm": {"width": 100.0, "height": 40.0}}
+    assert status_body(row(**thermal, asset_config=config))["x_dimension_mm"] == 0.339
+    # Never 0 dots: 0.05 mm at 203 dpi is 1 dot = 0.125 mm.
+    config = {"module_mm": 0.05}
+    assert status_body(row(**thermal, asset_config=config))["x_dimension_mm"] == 0.125
+    assert status_body(row())["x_dimension_mm"] is None

@@ -48,10 +48,14 @@ def test_snapshot_query_binds_every_value() -> None:
 
 def test_artifact_names_follow_the_spec() -> None:
     assert (
-        output_filename(job_id="AbCdEf", export_type="datamatrix", scope="lots", total_items=42)
+        output_filename(
+            job_id="AbCdEf", export_type="datamatrix", file_format="png", scope="lots", total_items=42
+        )
         == "datamatrix-lots-AbCd-42.zip"
     )
     assert (
-        output_filename(job_id="AbCdEf", export_type="sheet_pdf", scope="serials", total_items=42)
+        output_filename(
+            job_id="AbCdEf", export_type="sheet_pdf", file_format="pdf", scope="serials", total_items=42
+        )
         == "sheet-AbCd-42.pdf"
     )

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
-from labelkit.export_spec import InvalidExportSpec, parse_export_spec
+from labelkit.export_spec import (
+    ALLOWED_FORMATS,
+    AssetConfig,
+    ExportType,
+    FileFormat,
+    InvalidExportSpec,
+    parse_export_spec,
+)
+from labelkit.thermal_spec import printer_setup
 
 
 def _fields(body: dict[str, object]) -> dict[str, str]:
@@ -18,11 +28,32 @@ def test_defaults_fit_the_default_label() -> None:
     assert spec.request_data()["export_type"] == "thermal_labels"
 
 
-@pytest.mark.parametrize("pair", [("datamatrix", "zpl"), ("sheet_pdf", "zpl"), ("thermal_labels", "png")])
+@pytest.mark.parametrize(
+    "pair",
+    [(t, "zpl") for t in get_args(ExportType) if t != "thermal_labels"]
+    + [("thermal_labels", f) for f in get_args(FileFormat) if f != "zpl"],
+)
 def test_other_pairs_with_zpl_are_refused(pair: tuple[str, str]) -> None:
+    """thermal_labels + zpl is the only pair with zpl, both ways round."""
     export_type, file_format = pair
     errors = _fields({"scope": "lots", "export_type": export_type, "file_format": file_format})
-    assert "file_format" in errors
+    assert errors == {
+        "file_format": f"'{file_format}' does not fit export_type '{export_type}'; allowed: "
+        + ", ".join(sorted(ALLOWED_FORMATS[export_type]))
+    }
+    assert ("zpl" in ALLOWED_FORMATS[export_type]) is (export_type == "thermal_labels")
+
+
+def test_defaults_are_the_issue_s() -> None:
+    """203 dpi, a 2 x 1 inch label, DataMatrix drawn by the printer, the contract's module sizes."""
+    setup = printer_setup(AssetConfig())
+    assert (setup.dpi, setup.label_width_mm, setup.label_height_mm) == (203, 50.8, 25.4)
+    assert (setup.symbol, setup.symbols, setup.human_readable) == ("datamatrix", "native", True)
+    assert (setup.module_mm, setup.quiet_zone_modules) == (0.5, 2)
+    assert setup.digital_link_base == "https://id.gs1.org"
+    for symbol, module, quiet in [("qr", 0.5, 4), ("gs1_128", 0.33, 10)]:
+        chosen = printer_setup(AssetConfig(symbol=symbol))
+        assert (chosen.module_mm, chosen.quiet_zone_modules) == (module, quiet)
 
 
 def test_symbol_too_big_for_the_label_names_the_sizes() -> None:

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from labelkit.gs1 import GS1Data, digital_link_uri, hri
+from labelkit.gs1 import GS1Data, digital_link_uri, element_string, hri
 from labelkit.rendering.printer import FitError, PrinterLabel, PrinterSetup, module_dots
 from labelkit.rendering.printer.language import Symbol, SymbolMode
 from labelkit.rendering.printer.zpl import ZplWriter
+from labelkit.rendering.symbols.datamatrix import encode_datamatrix
 from tests.support.zpl_render import render_and_decode
 
 BASE = "https://id.gs1.org"
@@ -69,7 +70,7 @@ def test_every_label_scans_exactly(symbol: Symbol, mode: SymbolMode, dpi: int, t
 
 
 @pytest.mark.parametrize("dpi", [203, 300, 600])
-@pytest.mark.parametrize("module_mm", [0.1, 0.25, 0.33, 0.5, 0.76])
+@pytest.mark.parametrize("module_mm", [0.05, 0.1, 0.25, 0.33, 0.5, 0.76])  # 0.05 at 203 dpi: 0.4 dots -> 1
 def test_module_is_whole_dots_closest_to_module_mm(dpi: int, module_mm: float) -> None:
     writer = ZplWriter(_setup("datamatrix", "native", dpi, module_mm=module_mm))
     block = writer.block(PrinterLabel("e", _data("L1", 1)))
@@ -77,6 +78,12 @@ def test_module_is_whole_dots_closest_to_module_mm(dpi: int, module_mm: float) -
     assert re.search(rf"\^BXN,{dots},200,,,,#\^FD", block)
     x_mm = round(dots * 25.4 / dpi, 3)
     assert f"x_mm={x_mm} dots={dots} dpi={dpi}" in block.splitlines()[1]
+    # graphic: the ^GF bitmap is the symbol's side x dots wide and tall (rows padded to bytes).
+    graphic = ZplWriter(_setup("datamatrix", "graphic", dpi, module_mm=module_mm))
+    found = re.search(r"\^GFA,(\d+),\d+,(\d+),", graphic.block(PrinterLabel("e", _data("L1", 1))))
+    assert found
+    side = encode_datamatrix(element_string(_data("L1", 1)), gs1=True).width * dots
+    assert (int(found[2]), int(found[1])) == (-(-side // 8), -(-side // 8) * side)
 
 
 def test_gs1_rules_in_the_native_fields() -> None:
@@ -111,10 +118,23 @@ def test_symbol_that_does_not_fit_names_the_sizes() -> None:
 
 def test_native_datamatrix_side_matches_the_encoder() -> None:
     """The native writer sizes ^BX from codeword counts; it must agree with a real encoder."""
-    from labelkit.gs1 import element_string
     from labelkit.rendering.printer.dm_size import square_side
-    from labelkit.rendering.symbols.datamatrix import encode_datamatrix
 
     for n, lot in enumerate([*LOTS, "1", "12", "123456789012345678AB", "A1B2C3"]):
         text = element_string(_data(lot, n * 7919))
         assert square_side(text) == encode_datamatrix(text, gs1=True).width
+
+
+@pytest.mark.parametrize("mode", ["native", "graphic"])
+@pytest.mark.parametrize("symbol", ["datamatrix", "qr", "gs1_128"])
+def test_hri_follows_gs1(symbol: Symbol, mode: SymbolMode) -> None:
+    """AIs in brackets, no FNC1 or escape printed: one line per AI beside a 2D symbol, one line
+    under GS1-128."""
+    block = ZplWriter(_setup(symbol, mode, 300)).block(PrinterLabel("e", _data("LOT_1X>", 7)))
+    text = re.findall(r"\^A0N,\d+,\d+\^FD(.*?)\^FS", block)
+    lines = ["(01)09506000134352", "(17)271231", "(10)LOT_1X>", "(21)S7"]
+    assert text == (["".join(lines)] if symbol == "gs1_128" else lines)
+    no_hri = ZplWriter(_setup(symbol, mode, 300, human_readable=False)).block(
+        PrinterLabel("e", _data("L", 1))
+    )
+    assert "^A0N" not in no_hri

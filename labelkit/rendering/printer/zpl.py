@@ -10,37 +10,26 @@ from labelkit.gs1 import GS1Data, digital_link_uri, element_string, hri_lines
 from labelkit.gs1.gs1_128 import MAX_DATA_CHARACTERS, data_characters, too_long_message
 from labelkit.rendering.model import BitMatrix
 from labelkit.rendering.printer.dm_size import square_side
-from labelkit.rendering.printer.language import PrinterLabel, PrinterSetup
-from labelkit.rendering.printer.sizing import FitError, achieved_mm, mm_to_dots, module_dots
+from labelkit.rendering.printer.geometry import LabelGeometry
+from labelkit.rendering.printer.language import LanguageSpec, PrinterLabel, PrinterSetup
+from labelkit.rendering.printer.own_symbol import own_bars, own_matrix
+from labelkit.rendering.printer.sizing import FitError
 from labelkit.rendering.printer.zpl_fields import DM_ESCAPE, comment_safe, datamatrix_field, gs1_128_field
 from labelkit.rendering.printer.zpl_graphic import graphic_field, matrix_graphic
-from labelkit.rendering.symbols.datamatrix import encode_datamatrix
 from labelkit.rendering.symbols.errors import SymbolEncodeError
-from labelkit.rendering.symbols.linear import encode_linear
-from labelkit.rendering.symbols.qr import encode_qr
 
 CONTENT_TYPE = "application/vnd.zebra-zpl"
 # ^BQ magnification and ^BY module width are 1..10 dots in the printer's firmware.
 _NATIVE_MAX_DOTS = 10
-# GS1-128 nominal bar height at X = 0.495 mm is 31.75 mm: about 64 modules; labels are often
-# shorter, so the bars take what the label leaves, down to 15% of the symbol width (GS1 minimum).
-_LINEAR_HEIGHT_MODULES = 64
 _QR_SPARE_MODULES = 8
 
 
 class ZplWriter:
-    extension = "zpl"
-    content_type = CONTENT_TYPE
-
     def __init__(self, setup: PrinterSetup) -> None:
         self.setup = setup
-        self.dots = module_dots(setup.module_mm, setup.dpi)
-        self.x_mm = achieved_mm(self.dots, setup.dpi)
-        self.width = mm_to_dots(setup.label_width_mm, setup.dpi)
-        self.height = mm_to_dots(setup.label_height_mm, setup.dpi)
-        self.quiet = setup.quiet_zone_modules * self.dots
-        # HRI font: about 2 mm tall, in dots.
-        self.font = max(10, mm_to_dots(2.0, setup.dpi))
+        self.geo = geo = LabelGeometry(setup)
+        self.dots, self.x_mm, self.width, self.height = geo.dots, geo.x_mm, geo.width, geo.height
+        self.quiet, self.font = geo.quiet, geo.font
         if setup.symbols == "native" and setup.symbol != "datamatrix" and self.dots > _NATIVE_MAX_DOTS:
             raise FitError(
                 f"module {self.dots} dots at {setup.dpi} dpi exceeds the printer's native "
@@ -48,37 +37,20 @@ class ZplWriter:
                 "use zpl_symbols 'graphic' or a smaller module_mm"
             )
 
-    # -- layout -------------------------------------------------------------------------
-    def _bar_height(self) -> int:
-        nominal = _LINEAR_HEIGHT_MODULES * self.dots
-        free = self.height - self._hri_height(1) - 2 * self.dots
-        return max(min(nominal, free), 1)
-
-    def _hri_height(self, lines: int) -> int:
-        return lines * self._line_step if self.setup.human_readable else 0
-
-    @property
-    def _line_step(self) -> int:
-        return self.font + self.font // 4
-
-    def _text_width(self, lines: list[str]) -> int:
-        # ^A0 is proportional; 0.6 of the height is a safe upper bound for its glyph width.
-        return int(max(len(line) for line in lines) * self.font * 0.6) if self.setup.human_readable else 0
-
     def needed_size(self, data: GS1Data) -> tuple[int, int]:
         """(width, height) in dots of symbol + quiet zone + HRI: 2D text to the right, 1D below."""
         q = self.quiet
         if self.setup.symbol == "gs1_128":
-            modules = encode_linear("gs1_128", data).width
-            width = max(modules * self.dots + 2 * q, self._text_width(["".join(hri_lines(data))]) + q)
+            modules = len(own_bars(data))
+            width = max(modules * self.dots + 2 * q, self.geo.text_width(["".join(hri_lines(data))]) + q)
             # GS1 minimum bar height: 15% of the symbol width.
-            return width, int(0.15 * modules * self.dots) + 2 * self.dots + self._hri_height(1)
+            return width, int(0.15 * modules * self.dots) + 2 * self.dots + self.geo.hri_height(1)
         if self.setup.symbol == "qr" and self.setup.symbols == "native":
             side = self._native_qr_side(data) + 2 * q
         else:
             side = self._matrix(data).width * self.dots + 2 * q
         lines = hri_lines(data)
-        return side + self._text_width(lines), max(side, q + self._hri_height(len(lines)))
+        return side + self.geo.text_width(lines), max(side, q + self.geo.hri_height(len(lines)))
 
     def _native_qr_side(self, data: GS1Data) -> int:
         # The printer picks its own QR version (often one larger than ours, +4 modules) and
@@ -98,9 +70,19 @@ class ZplWriter:
             )
 
     def _matrix(self, data: GS1Data) -> BitMatrix:
+        return own_matrix(self.setup, data)
+
+    def symbol_side(self, data: GS1Data) -> int:
+        """Dots a 2D symbol takes across (its HRI starts a quiet zone beyond), 0 for GS1-128:
+        the printer's own Data Matrix size for native (the same as our encoder's), room for a
+        larger QR version for native QR (see _native_qr_side)."""
+        if self.setup.symbol == "gs1_128":
+            return 0
+        if self.setup.symbols == "graphic":
+            return self._matrix(data).width * self.dots
         if self.setup.symbol == "qr":
-            return encode_qr(digital_link_uri(data, self.setup.digital_link_base))
-        return encode_datamatrix(element_string(data), gs1=True)
+            return self._native_qr_side(data)
+        return square_side(element_string(data)) * self.dots
 
     # -- one label ------------------------------------------------------------------------
     def block(self, label: PrinterLabel) -> str:
@@ -116,37 +98,37 @@ class ZplWriter:
             f"x_mm={self.x_mm} dots={self.dots} dpi={self.setup.dpi}",
             f"^PW{self.width}^LL{self.height}^LH0,0",
         ]
-        q = self.quiet
+        x, y = self.geo.symbol_origin()
         if self.setup.symbol == "gs1_128":
             count = data_characters(tuple(data.pairs()))
             if count > MAX_DATA_CHARACTERS:  # the printer's ^BC would draw it, non-compliant
                 raise SymbolEncodeError(too_long_message(count))
-            bar_h = self._bar_height()
+            bar_h = self.geo.bar_height
             if self.setup.symbols == "graphic":
-                lin = encode_linear("gs1_128", data)
-                out.append(f"^FO{q},0" + graphic_field((lin.modules,), self.dots, row_repeat=bar_h) + "^FS")
+                bars = own_bars(data)
+                out.append(f"^FO{x},{y}" + graphic_field((bars,), self.dots, row_repeat=bar_h) + "^FS")
             else:
-                out.append(f"^FO{q},0^BY{self.dots}^BCN,{bar_h},N,N,N,N^FD{gs1_128_field(data)}^FS")
-            text_x, text_y = q, bar_h + self.dots
-            lines = ["".join(hri_lines(data))]
+                out.append(f"^FO{x},{y}^BY{self.dots}^BCN,{bar_h},N,N,N,N^FD{gs1_128_field(data)}^FS")
+            side = 0
+        elif self.setup.symbols == "graphic":
+            matrix = self._matrix(data)
+            out.append(f"^FO{x},{y}" + matrix_graphic(matrix, self.dots) + "^FS")
+            side = matrix.width * self.dots
+        elif self.setup.symbol == "qr":
+            side = self._native_qr_side(data)
+            uri = digital_link_uri(data, self.setup.digital_link_base)
+            # Error correction M, automatic input mode; the URI has no FNC1 (plain QR, ]Q1).
+            out.append(f"^FO{x},{y}^BQN,2,{self.dots}^FDMA,{uri}^FS")
         else:
-            if self.setup.symbols == "graphic":
-                matrix = self._matrix(data)
-                out.append(f"^FO{q},{q}" + matrix_graphic(matrix, self.dots) + "^FS")
-                side = matrix.width * self.dots
-            elif self.setup.symbol == "qr":
-                side = self._native_qr_side(data)
-                uri = digital_link_uri(data, self.setup.digital_link_base)
-                # Error correction M, automatic input mode; the URI has no FNC1 (plain QR, ]Q1).
-                out.append(f"^FO{q},{q}^BQN,2,{self.dots}^FDMA,{uri}^FS")
-            else:
-                side = square_side(element_string(data)) * self.dots
-                out.append(f"^FO{q},{q}^BXN,{self.dots},200,,,,{DM_ESCAPE}^FD{datamatrix_field(data)}^FS")
-            text_x, text_y = side + 2 * q, q
-            lines = hri_lines(data)
-        if self.setup.human_readable:
-            for n, line in enumerate(lines):
-                y = text_y + n * self._line_step
-                out.append(f"^FO{text_x},{y}^A0N,{self.font},{self.font}^FD{line}^FS")
+            element = element_string(data)  # once: sizing and the field both need it
+            side = square_side(element) * self.dots
+            out.append(f"^FO{x},{y}^BXN,{self.dots},200,,,,{DM_ESCAPE}^FD{datamatrix_field(element)}^FS")
+        text_x, text_y = self.geo.text_origin(side)
+        for n, line in enumerate(self.geo.hri(data)):
+            out.append(f"^FO{text_x},{self.geo.line_y(text_y, n)}^A0N,{self.font},{self.font}^FD{line}^FS")
         out.append("^XZ\n")
         return "\n".join(out)
+
+
+# ZPL: Zebra's registered type; spoolers pass it raw and browsers download it.
+ZPL = LanguageSpec(file_format="zpl", content_type=CONTENT_TYPE, writer=ZplWriter)

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import re
+
 from labelkit.gs1 import GS1Data, element_string
 from labelkit.gs1.element_string import GS
 
@@ -17,9 +19,9 @@ DM_ESCAPE = "#"
 _DM_FNC1 = DM_ESCAPE + "1"
 
 
-def datamatrix_field(data: GS1Data) -> str:
-    """`^FD` data for `^BX...,200,...,#`: FNC1 as `#1`."""
-    return element_string(data).replace(GS, _DM_FNC1)
+def datamatrix_field(element: str) -> str:
+    """`^FD` data for `^BX...,200,...,#` from the element string (FNC1 as GS): FNC1 as `#1`."""
+    return element.replace(GS, _DM_FNC1)
 
 
 def gs1_128_field(data: GS1Data) -> str:
@@ -47,6 +49,11 @@ def gs1_128_field(data: GS1Data) -> str:
     return "".join(out)
 
 
+# Anything but printable ASCII up to `}`, and `^` (`~` and DEL are above `}`).
+_NOT_COMMENT_SAFE = re.compile(r"[^\x20-\x5d\x5f-\x7d]")
+
+
 def comment_safe(text: str) -> str:
-    """Text for a `^FX` line: ASCII, no `^`/`~` (they would end or break the comment)."""
-    return "".join(c if " " <= c <= "}" and c not in "^~" else f"%{ord(c):02X}" for c in text)
+    """Text for a `^FX` line: ASCII, no `^`/`~` (they would end or break the comment), other
+    characters as `%XX`. A regex, not a loop per character: it runs twice for every label."""
+    return _NOT_COMMENT_SAFE.sub(lambda m: f"%{ord(m.group()):02X}", text)

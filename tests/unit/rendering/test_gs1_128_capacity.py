@@ -15,7 +15,7 @@ from labelkit.rendering.model import ItemRow, LabelItem
 from labelkit.rendering.printer import PrinterSetup
 from labelkit.rendering.symbols.errors import SymbolEncodeError
 from labelkit.rendering.symbols.linear import encode_linear, encode_linear_label
-from labelkit.rendering.zpl_batch import render_zpl_rows
+from labelkit.rendering.printer_batch import render_printer_rows
 from tests.support.readers import (
     decode_image,
     decode_png,
@@ -154,7 +154,7 @@ def test_thermal_gs1_128_refuses_the_label_naming_the_entity_and_the_count() -> 
         for it in (AT_LIMIT, item("SN00000042", entity_id="ent-2"))
     ]
     with pytest.raises(LabelDataError) as info:
-        render_zpl_rows(rows, setup)
+        render_printer_rows(rows, setup, "zpl")
     assert info.value.entity_id == "ent-2" and "49 characters" in info.value.reason
-    text, count = render_zpl_rows(rows[:1], setup)
+    text, count = render_printer_rows(rows[:1], setup, "zpl")
     assert count == 1 and b"^BC" in text

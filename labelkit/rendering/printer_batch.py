@@ -1,5 +1,6 @@
-"""Render a batch of labels into ZPL blocks: the process-pool unit of work for `thermal_labels`.
-Pure; arguments and result pickle. A document is its blocks concatenated, so are chunk parts."""
+"""Render a batch of labels into printer-language blocks: the process-pool unit of work for
+`thermal_labels`, whichever language its file_format names (printer.registry). Pure; arguments and
+result pickle. A document is its blocks concatenated, so are chunk parts."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from labelkit.field_errors import field_errors
 from labelkit.rendering.batch import LabelDataError, label_data
 from labelkit.rendering.model import ItemRow, items_from_rows
 from labelkit.rendering.printer import PrinterLabel, PrinterSetup
-from labelkit.rendering.printer.zpl import ZplWriter
+from labelkit.rendering.printer.registry import printer_language
 from labelkit.rendering.symbols.errors import SymbolEncodeError
 from labelkit.thermal_spec import printer_setup
 
 
-def zpl_setup(asset_config: Mapping[str, Any] | None) -> PrinterSetup:
+def job_printer_setup(asset_config: Mapping[str, Any] | None) -> PrinterSetup:
     """Raise ValueError naming the asset_config key at fault."""
     try:
         cfg = AssetConfig.model_validate(dict(asset_config or {}))
@@ -28,9 +29,9 @@ def zpl_setup(asset_config: Mapping[str, Any] | None) -> PrinterSetup:
     return printer_setup(cfg)
 
 
-def render_zpl_rows(rows: Sequence[ItemRow], setup: PrinterSetup) -> tuple[bytes, int]:
-    """(the batch's ZPL, ASCII bytes; its label count)."""
-    writer = ZplWriter(setup)
+def render_printer_rows(rows: Sequence[ItemRow], setup: PrinterSetup, file_format: str) -> tuple[bytes, int]:
+    """(the batch's blocks in the language of `file_format`, ASCII bytes; its label count)."""
+    writer = printer_language(file_format).writer(setup)
     blocks = []
     for it in items_from_rows(rows):
         try:
