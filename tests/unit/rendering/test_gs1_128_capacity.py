@@ -13,9 +13,9 @@ from labelkit.gs1.gs1_128 import MAX_DATA_CHARACTERS, data_characters, symbol_gr
 from labelkit.rendering.batch import LabelDataError, RenderSpec, render_batch
 from labelkit.rendering.model import ItemRow, LabelItem
 from labelkit.rendering.printer import PrinterSetup
+from labelkit.rendering.printer_batch import render_printer_rows
 from labelkit.rendering.symbols.errors import SymbolEncodeError
 from labelkit.rendering.symbols.linear import encode_linear, encode_linear_label
-from labelkit.rendering.printer_batch import render_printer_rows
 from tests.support.readers import (
     decode_image,
     decode_png,
