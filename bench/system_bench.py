@@ -13,6 +13,7 @@ bulk SQL (COPY), and measures:
   the given sizes, with each replica configuration; a stage breakdown from the database and the
   replica logs; peak RSS/PSS and CPU of every process tree (sampled from /proc every 0.2 s);
 - small-job latency: sequential 10-item jobs, polled every 100 ms;
+- fairness: a second organization's 10-item jobs while the first one's 200k-item job runs;
 - status throughput: GET of a completed and of a pending job's status on one API process, under
   wrk (or an aiohttp client) on 127.0.0.1, authentication and rate limiting included.
 

@@ -30,6 +30,7 @@ from render_service.assembly.join_parts import S3PartJoiner
 from render_service.chunks.pipeline import RenderPipeline
 from render_service.chunks.worker import ChunkWorker
 from render_service.emitter import EventEmitter
+from render_service.fair_pool import FairPool
 from render_service.planning.group_size import GroupSizeAssignor
 from render_service.planning.request_handler import RequestHandler
 from render_service.pool_lifetime import init_worker
@@ -50,7 +51,7 @@ DB_POOL = web.AppKey("db_pool", asyncpg.Pool)
 WORKER_GROUP = web.AppKey("worker_group", GroupSizeAssignor)
 PRODUCER = web.AppKey("producer", LazyProducer)
 S3 = web.AppKey("s3", Any)
-EXECUTOR = web.AppKey("executor", ProcessPoolExecutor)
+EXECUTOR = web.AppKey("executor", FairPool)
 EMITTER = web.AppKey("emitter", EventEmitter)
 LOOPS = web.AppKey("loops", Loops)
 
@@ -87,7 +88,8 @@ async def _executor(app: web.Application) -> AsyncIterator[None]:
         initializer=init_worker,
         initargs=(os.getpid(),),
     )
-    app[EXECUTOR] = executor
+    # Organizations share it fairly; two tasks per render process keep every process busy.
+    app[EXECUTOR] = FairPool(executor, slots=2 * app[SETTINGS].render_pool_size)
     yield
     executor.shutdown(wait=True, cancel_futures=True)
 
@@ -176,7 +178,7 @@ def _make_chunk_worker(app: web.Application) -> ChunkWorker:
             batch_size=settings.render_batch_size,
             batches_in_flight=settings.render_batches_in_flight,
         ),
-        joiner=S3PartJoiner(app[S3], bucket=settings.s3_bucket, executor=app[EXECUTOR]),
+        joiner=S3PartJoiner(app[S3], bucket=settings.s3_bucket, pool=app[EXECUTOR]),
         emitter=app[EMITTER],
         instance_id=settings.render_instance_id,
         progress_interval=settings.render_progress_interval_seconds,

@@ -6,6 +6,7 @@ from typing import Any
 
 from bench.system.constants import REPEAT_UP_TO
 from bench.system.context import Context
+from bench.system.fairness import fairness
 from bench.system.large_jobs import large_job, median_run
 from bench.system.provenance import git_state
 from bench.system.services import start_replicas, stop_all
@@ -42,6 +43,8 @@ async def measure_all(ctx: Context) -> None:
                 small = await small_job_latency(ctx)
                 ctx.results["small_jobs"] = small
                 ctx.results["status"] = await status_throughput(ctx, small["last_completed_job"])
+                if opts.fairness_size:
+                    ctx.results["fairness"] = await fairness(ctx)
         finally:
             await stop_all(replicas)
     # Sanity: in a two-replica config every replica should have rendered chunks of multi-chunk jobs.

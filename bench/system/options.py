@@ -41,6 +41,8 @@ class Options:
     reference: list[ReplicaConfig]
     small_jobs: int
     small_items: int
+    fairness_size: int
+    fairness_jobs: int
     status_seconds: float
     status_connections: int
     status_tool: str
@@ -75,6 +77,14 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     p.add_argument("--reference", help="configs run with the smallest sizes only (default 1x2); '' for none")
     p.add_argument("--small-jobs", type=int, help="small jobs for the latency figure (default 30; quick 5)")
     p.add_argument("--small-items", type=int, default=10, help="items per small job (default 10)")
+    p.add_argument(
+        "--fairness-size",
+        help="items of organization A's job while B runs small jobs "
+        "(default 200k; quick the largest size); 0 for none",
+    )
+    p.add_argument(
+        "--fairness-jobs", type=int, help="organization B's 10-item jobs during A's job (default 10; quick 5)"
+    )
     p.add_argument(
         "--status-seconds", type=float, help="seconds per status measurement (default 10; quick 3)"
     )
@@ -121,6 +131,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         text = value if value is not None else (quick if a.quick else default)
         return [ReplicaConfig.parse(s) for s in text.split(",") if s.strip()]
 
+    quick_sizes = sizes(a.sizes, "100k,1M", "2000,10000") or [2000]
     env = {}
     if a.quick:
         # Small jobs must still fan out over chunks and replicas, as the big ones do.
@@ -138,6 +149,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         reference=configs(a.reference, "1x2", "1x2"),
         small_jobs=a.small_jobs if a.small_jobs is not None else (5 if a.quick else 30),
         small_items=a.small_items,
+        fairness_size=parse_size(a.fairness_size or "0")
+        if a.fairness_size is not None
+        else (max(quick_sizes) if a.quick else 200_000),
+        fairness_jobs=a.fairness_jobs if a.fairness_jobs is not None else (5 if a.quick else 10),
         status_seconds=a.status_seconds if a.status_seconds is not None else (3 if a.quick else 10),
         status_connections=a.status_connections,
         status_tool=a.status_tool,

@@ -47,6 +47,8 @@ async def run(opts: Options) -> int:
             "reference": [c.key for c in opts.reference],
             "small_jobs": opts.small_jobs,
             "small_items": opts.small_items,
+            "fairness_size": opts.fairness_size,
+            "fairness_jobs": opts.fairness_jobs,
             "status_seconds": opts.status_seconds,
             "status_connections": opts.status_connections,
             "status_repeats": opts.status_repeats,
@@ -76,12 +78,14 @@ async def run(opts: Options) -> int:
                 CommonSettings(database_url=endpoints.database_url), min_size=1, max_size=4
             )
             try:
-                big_sizes = sorted(set(opts.sizes + opts.pdf_sizes + opts.zpl_sizes))
+                fairness = [opts.fairness_size] if opts.fairness_size else []
+                big_sizes = sorted(set(opts.sizes + opts.pdf_sizes + opts.zpl_sizes + fairness))
                 catalog = await seed(
                     db,
                     job_sizes=big_sizes,
                     small_lots=max(opts.small_jobs, 1) + 2,
                     small_items=opts.small_items,
+                    other_lots=opts.fairness_jobs if fairness else 0,
                 )
                 print(
                     f"  seeded {max(big_sizes, default=0):,} serials in lots of {catalog.lot_size:,} "

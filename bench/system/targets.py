@@ -145,6 +145,23 @@ def evaluate(ctx: Context) -> list[dict[str, Any]]:
         small["p95_s"] <= 2 if small else None,
     )
 
+    fair = r.get("fairness")
+    under_load = fair is not None and fair["b_jobs_done_while_a_open"] == fair["jobs"]
+    row(
+        "fairness: B small-job p50 while A's big job runs",
+        fair["p50_s"] if fair else None,
+        "s",
+        "<= 1",
+        fair["p50_s"] <= 1 and under_load if fair else None,
+        (
+            f"B {fair['jobs']} x {fair['items_per_job']} items, p95 {fair['p95_s']} s; A {fair['a_items']:,} "
+            f"items in {fair['a_wall_s']} s; {fair['b_jobs_done_while_a_open']}/{fair['jobs']} B jobs done "
+            f"while A ran{'' if under_load else ' (FAIL: not all under load)'}"
+        )
+        if fair
+        else "--fairness-size 0",
+    )
+
     for state, res in (r.get("status") or {}).items():
         row(
             f"status GET {state}: throughput",

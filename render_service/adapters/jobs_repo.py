@@ -315,6 +315,47 @@ async def take_chunk_lease(
     return "held", float(row["left"] or 0.0)
 
 
+async def take_waiting_chunk(
+    conn: DbConn, *, prefer: tuple[str, int], token: str, seconds: float
+) -> tuple[str, int] | None:
+    """Lease the chunk that should render next, across every organization (fair scheduling):
+    among chunks nobody holds a live lease on, that of the organization with the fewest chunks in
+    flight; among equals `prefer` (the task in hand), then the oldest job, then chunk order. None
+    when no chunk waits, when `prefer` itself needs nothing more (done, or its job ended), or when
+    a racer took the one chosen (SKIP LOCKED never waits for it)."""
+    row = await conn.fetchrow(
+        """WITH in_flight AS (
+               SELECT j.organization_id, count(*) AS n
+                 FROM render.chunks c JOIN render.jobs j USING (job_id)
+                WHERE c.status = 'pending' AND c.lease_until >= now() AND j.status = 'rendering'
+                GROUP BY j.organization_id),
+           choice AS (
+               SELECT c.job_id, c.chunk_index
+                 FROM render.chunks c JOIN render.jobs j USING (job_id)
+                 LEFT JOIN in_flight f USING (organization_id)
+                WHERE c.status = 'pending' AND j.status = 'rendering'
+                  AND (c.lease_until IS NULL OR c.lease_until < now())
+                  AND EXISTS (SELECT 1 FROM render.chunks o JOIN render.jobs oj USING (job_id)
+                               WHERE o.job_id = $1 AND o.chunk_index = $2
+                                 AND o.status = 'pending' AND oj.status = 'rendering')
+                ORDER BY coalesce(f.n, 0), (c.job_id = $1 AND c.chunk_index = $2) DESC,
+                         j.planned_at, c.job_id, c.chunk_index
+                LIMIT 1
+                  FOR UPDATE OF c SKIP LOCKED)
+           UPDATE render.chunks c
+              SET lease_token = $3, lease_until = now() + make_interval(secs => $4), updated_at = now()
+             FROM choice
+            WHERE c.job_id = choice.job_id AND c.chunk_index = choice.chunk_index
+              AND c.status = 'pending' AND (c.lease_until IS NULL OR c.lease_until < now())
+           RETURNING c.job_id, c.chunk_index""",
+        prefer[0],
+        prefer[1],
+        token,
+        seconds,
+    )
+    return None if row is None else (row["job_id"], row["chunk_index"])
+
+
 async def renew_chunk_lease(
     conn: DbConn, *, job_id: str, chunk_index: int, token: str, seconds: float
 ) -> bool:

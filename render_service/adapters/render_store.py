@@ -38,6 +38,11 @@ class PostgresRenderStore:
             self._pool, job_id=job_id, chunk_index=chunk_index, token=token, seconds=seconds
         )
 
+    async def take_waiting_chunk(
+        self, *, prefer: tuple[str, int], token: str, seconds: float
+    ) -> tuple[str, int] | None:
+        return await jobs_repo.take_waiting_chunk(self._pool, prefer=prefer, token=token, seconds=seconds)
+
     async def renew_chunk_lease(self, *, job_id: str, chunk_index: int, token: str, seconds: float) -> bool:
         return await jobs_repo.renew_chunk_lease(
             self._pool, job_id=job_id, chunk_index=chunk_index, token=token, seconds=seconds

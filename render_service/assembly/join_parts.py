@@ -30,6 +30,7 @@ from labelkit.rendering.zip.writer import CentralDirectoryWriter, ZipStreamWrite
 from render_service.adapters.artifact_store import S3StreamUpload, read_object
 from render_service.chunks.part_keys import PartKeys, part_keys
 from render_service.domain.models import Chunk, PlannedJob
+from render_service.fair_pool import FairPool
 
 if TYPE_CHECKING:
     from render_service.chunks.ports import Upload
@@ -38,16 +39,21 @@ if TYPE_CHECKING:
 class S3PartJoiner:
     """The chunk worker's `PartJoiner` port: parts in S3 joined into an S3 streaming upload."""
 
-    def __init__(self, client: Any, *, bucket: str, executor: Executor) -> None:
+    def __init__(self, client: Any, *, bucket: str, pool: FairPool) -> None:
         self._client = client
         self._bucket = bucket
-        self._executor = executor
+        self._pool = pool
 
     async def join(self, *, job: PlannedJob, chunks: Sequence[Chunk], into: Upload) -> None:
         # Parts are copied server-side into the upload: only an S3 upload can take them.
         assert isinstance(into, S3StreamUpload), "parts in S3 join into an S3 upload"
         await assemble_artifact(
-            self._client, bucket=self._bucket, job=job, chunks=chunks, into=into, executor=self._executor
+            self._client,
+            bucket=self._bucket,
+            job=job,
+            chunks=chunks,
+            into=into,
+            executor=self._pool.lane(job.organization_id),  # the pool's share of the job's organization
         )
 
 

@@ -33,6 +33,7 @@ from labelkit.rendering.zip_batch import ZipBatch, render_zip_batch
 from labelkit.thermal_spec import printer_setup
 from render_service.adapters import jobs_repo
 from render_service.domain.models import Chunk, Output, PlannedJob
+from render_service.fair_pool import FairPool
 from render_service.metrics import ITEMS_RENDERED, RENDER_SECONDS_PER_ITEM
 
 
@@ -215,7 +216,7 @@ class RenderPipeline:
     """The chunk worker's `ChunkRenderer` port: the snapshot's cursor through the process pool."""
 
     def __init__(
-        self, *, pool: asyncpg.Pool, executor: Executor, batch_size: int, batches_in_flight: int
+        self, *, pool: asyncpg.Pool, executor: FairPool, batch_size: int, batches_in_flight: int
     ) -> None:
         self._pool = pool
         self._executor = executor
@@ -234,6 +235,8 @@ class RenderPipeline:
         """Render the chunk into `sink`: the whole artifact, or (`whole=False`) the chunk's part."""
         archive = open_archive(job.output, sink, job.planned_at, whole=whole)
         loop = asyncio.get_running_loop()
+        # The pool is shared fairly between organizations: this job's batches run as its own.
+        executor = self._executor.lane(job.organization_id)
         pending: deque[tuple[asyncio.Future[Any], float]] = deque()
         done = 0
         next_index = chunk.first_seq
@@ -264,9 +267,7 @@ class RenderPipeline:
                     chunk.end_seq,
                     batch=archive.batch_size(self._batch_size),
                 ):
-                    pending.append(
-                        (archive.submit(loop, self._executor, rows, next_index), time.perf_counter())
-                    )
+                    pending.append((archive.submit(loop, executor, rows, next_index), time.perf_counter()))
                     next_index += len(rows)
                     if len(pending) >= self._in_flight:
                         await drain_one()

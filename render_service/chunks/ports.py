@@ -27,6 +27,9 @@ class ChunkStore(Protocol):
     async def take_chunk_lease(
         self, *, job_id: str, chunk_index: int, token: str, seconds: float
     ) -> tuple[str, float]: ...
+    async def take_waiting_chunk(
+        self, *, prefer: tuple[str, int], token: str, seconds: float
+    ) -> tuple[str, int] | None: ...
     async def renew_chunk_lease(
         self, *, job_id: str, chunk_index: int, token: str, seconds: float
     ) -> bool: ...

@@ -75,7 +75,28 @@ class ChunkWorker:
     async def handle(self, record: Record) -> None:
         event = events.decode(record.value)
         task = parse_chunk_task(event)
-        await self.run_chunk(task.job_id, task.chunk_index)
+        await self.run_task(task.job_id, task.chunk_index)
+
+    async def run_task(self, job_id: str, chunk_index: int) -> None:
+        """A chunk task: first every chunk that should render before it, then its own.
+
+        Fair scheduling: whichever task frees a slot, the slot goes to the waiting chunk of the
+        organization with the fewest chunks in flight on any replica (the store decides, under
+        row locks), so another organization's chunk does not wait behind a giant job's tasks on
+        the chunks topic. The task's own chunk comes last and the offset is committed only after
+        it, so a task still guarantees its chunk is done (no lost job); a chunk taken here is
+        leased like any other, and its own task finds it done or waits for the lease. Once the
+        own chunk is done (a duplicate task), nothing else is taken."""
+        own = (job_id, chunk_index)
+        while True:
+            picked = await self._store.take_waiting_chunk(
+                prefer=own, token=self._token, seconds=self._chunk_lease
+            )
+            if picked is None or picked == own:
+                break
+            log.info("took waiting chunk %d of job %s first", picked[1], picked[0], extra={"job_id": job_id})
+            await self.run_chunk(*picked)
+        await self.run_chunk(job_id, chunk_index)
 
     async def run_chunk(self, job_id: str, chunk_index: int) -> None:
         """Render the chunk unless done, then finish the job if nothing is left (also used inline

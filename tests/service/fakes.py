@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import inspect
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 
 from labelkit.export_spec import AssetConfig, ExportSpec
@@ -55,12 +56,19 @@ class FakeStore:
         # An organization's max_items_per_job, as PostgreSQL's plan_job enforces it (shared rule).
         self.max_items_per_job: dict[uuid.UUID, int] = {}
 
-    def plan(self, *, items: int, chunk_size: int, export_type: str = "datamatrix") -> PlannedJob:
+    def plan(
+        self,
+        *,
+        items: int,
+        chunk_size: int,
+        export_type: str = "datamatrix",
+        organization_id: uuid.UUID | None = None,
+    ) -> PlannedJob:
         job_id = new_job_id()
         count = -(-items // chunk_size)
         job = PlannedJob(
             job_id=job_id,
-            organization_id=uuid.uuid4(),
+            organization_id=organization_id or uuid.uuid4(),
             output=Output(
                 scope="serials",
                 export_type=export_type,  # type: ignore[arg-type]
@@ -70,7 +78,7 @@ class FakeStore:
             status="rendering",
             total_items=items,
             chunk_count=count,
-            planned_at=dt.datetime(2026, 12, 3, tzinfo=dt.UTC),
+            planned_at=dt.datetime(2026, 12, 3, tzinfo=dt.UTC) + dt.timedelta(seconds=len(self.jobs)),
             error=None,
             artifact=None,
         )
@@ -157,6 +165,44 @@ class FakeStore:
             row.lease_token, row.lease_until = token, self.clock.now + seconds
             return "taken", 0.0
         return "held", row.lease_until - self.clock.now
+
+    async def take_waiting_chunk(
+        self, *, prefer: tuple[str, int], token: str, seconds: float
+    ) -> tuple[str, int] | None:
+        """The PostgreSQL query's rule: the organization with the fewest chunks in flight, then
+        the preferred chunk, then the oldest job, then chunk order; nothing once `prefer` is done."""
+        own_job = self.jobs.get(prefer[0])
+        own = self.chunks.get(prefer[0], [])
+        if own_job is None or own_job.status != "rendering" or own[prefer[1]].chunk.status != "pending":
+            return None
+        live = [
+            (job, row)
+            for job_id, rows in self.chunks.items()
+            for row in rows
+            if (job := self.jobs[job_id]).status == "rendering" and row.chunk.status == "pending"
+        ]
+        in_flight = Counter(
+            job.organization_id
+            for job, row in live
+            if row.lease_until >= self.clock.now and row.lease_token is not None
+        )
+        waiting = [
+            (job, row) for job, row in live if row.lease_token is None or row.lease_until < self.clock.now
+        ]
+        if not waiting:
+            return None
+        job, row = min(
+            waiting,
+            key=lambda w: (
+                in_flight[w[0].organization_id],
+                (w[0].job_id, w[1].chunk.chunk_index) != prefer,
+                w[0].planned_at,
+                w[0].job_id,
+                w[1].chunk.chunk_index,
+            ),
+        )
+        row.lease_token, row.lease_until = token, self.clock.now + seconds
+        return job.job_id, row.chunk.chunk_index
 
     async def renew_chunk_lease(self, *, job_id: str, chunk_index: int, token: str, seconds: float) -> bool:
         row = self.chunks[job_id][chunk_index]

@@ -5,40 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from render_service.chunks.part_keys import part_keys
-from render_service.chunks.worker import ChunkWorker
-from tests.service.fakes import Clock, FakeEvents, FakeJoiner, FakeRenderer, FakeStorage, FakeStore
-
-
-class World:
-    def __init__(self) -> None:
-        self.clock = Clock()
-        self.store = FakeStore(self.clock)
-        self.storage = FakeStorage()
-        self.renderer = FakeRenderer()
-        self.joiner = FakeJoiner(self.storage)
-        self.events = FakeEvents()
-
-    def worker(self, name: str) -> ChunkWorker:
-        return ChunkWorker(
-            store=self.store,
-            storage=self.storage,
-            renderer=self.renderer,
-            joiner=self.joiner,
-            emitter=self.events,
-            instance_id=name,
-            progress_interval=0.0,
-            assembly_lease=120,
-            chunk_lease=15,
-            storage_budget=1,
-        )
-
-
-@pytest.fixture
-def world() -> World:
-    return World()
+from tests.service.world import World
 
 
 async def test_chunks_rendered_then_the_last_assembles_once(world: World) -> None:
