@@ -24,12 +24,13 @@ from tests.service.fakes import Clock, FakeChunkTasks, FakeEvents, FakeStorage, 
 
 CHEAP = {"scope": "serials", "export_type": "datamatrix", "file_format": "png"}
 # codes_combined PNG at the costliest rasters submit accepts (~113 Mpx a label): 150 of them are
-# estimated at over 3 CPU-s (render_service/planning/inline_cost.py).
+# estimated at over 3 CPU-s (render_service/planning/inline_cost.py). One GS1-128 symbol a label
+# (long data refused, not split in two stacked symbols, whose taller PNG is over the raster cap).
 COSTLY = {
     "scope": "serials",
     "export_type": "codes_combined",
     "file_format": "png",
-    "asset_config": {"dpi": 1500, "module_mm": 0.52, "quiet_zone_modules": 100},
+    "asset_config": {"dpi": 1500, "module_mm": 0.52, "quiet_zone_modules": 100, "gs1_128_overflow": "refuse"},
 }
 
 
