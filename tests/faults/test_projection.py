@@ -49,7 +49,7 @@ REQUESTED, EVENTS = "label-export.requested", "label-export.events"
 # Injecting events like another service would
 
 
-def envelope(data: events._Data, *, source: str = "fault-injector") -> bytes:
+def envelope(data: events.JobData, *, source: str = "fault-injector") -> bytes:
     return events.encode(events.make_event(data, source=source))
 
 
@@ -71,7 +71,7 @@ class Injector:
         self.count = 0
         self.sent = 0
 
-    async def send(self, topic: str, data: events._Data, **kw: Any) -> None:
+    async def send(self, topic: str, data: events.JobData, **kw: Any) -> None:
         self.sent += 1
         await self.producer.send_and_wait(
             topic,
@@ -139,7 +139,7 @@ async def test_duplicated_and_reordered_events_keep_the_read_model_monotonic(rig
         inject = Injector(rig, producer, await barrier_jobs(api, tiny.body))
         seen: list[dict[str, Any]] = []
 
-        async def step(data: events._Data, expect: dict[str, Any], *, changes: bool) -> None:
+        async def step(data: events.JobData, expect: dict[str, Any], *, changes: bool) -> None:
             before = await read_row(rig, data.job_id)
             await inject.send(EVENTS, data)
             await inject.applied(data.job_id)

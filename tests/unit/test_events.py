@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import orjson
@@ -11,10 +12,11 @@ from shared import events
 from shared.schemas import event_schemas
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "events"
+ORG = uuid.uuid4()
 
 
 def test_round_trip_and_envelope() -> None:
-    data = events.ExportProgress(job_id=new_job_id(), processed_items=3, total_items=9)
+    data = events.ExportProgress(job_id=new_job_id(), organization_id=ORG, processed_items=3, total_items=9)
     event = events.make_event(data, source="test")
     raw = orjson.loads(events.encode(event))
     assert raw["specversion"] == "1.0" and raw["subject"] == data.job_id
@@ -37,11 +39,35 @@ def test_invalid_messages_say_why(value: bytes | None, reason: str) -> None:
 
 
 def test_unknown_type_and_bad_data_are_refused() -> None:
-    event = events.make_event(events.ExportFailed(job_id=new_job_id(), error="x"), source="t")
+    event = events.make_event(
+        events.ExportFailed(job_id=new_job_id(), organization_id=ORG, error="x"), source="t"
+    )
     with pytest.raises(events.InvalidMessage, match="unknown event type"):
         events.parse_data(event.model_copy(update={"type": "labels.export.exploded.v1"}))
     with pytest.raises(events.InvalidMessage, match="job_id"):
-        events.parse_data(event.model_copy(update={"data": {"job_id": "short", "error": "x"}}))
+        events.parse_data(
+            event.model_copy(update={"data": {"job_id": "short", "organization_id": str(ORG), "error": "x"}})
+        )
+
+
+def test_every_event_names_its_organization() -> None:
+    """Tenancy: ownership travels with every event, the cancel request included."""
+    required = {
+        name: model.model_fields["organization_id"].is_required()
+        for name, model in events.DATA_MODELS.items()
+    }
+    assert required == dict.fromkeys(events.DATA_MODELS, True)
+
+
+def test_an_event_of_an_older_version_without_organization_is_refused_saying_so() -> None:
+    event = events.make_event(
+        events.ExportFailed(job_id=new_job_id(), organization_id=ORG, error="x"), source="t"
+    )
+    older = event.model_copy(update={"data": {"job_id": event.data["job_id"], "error": "x"}})
+    with pytest.raises(
+        events.InvalidMessage, match=r"invalid labels\.export\.failed\.v1 data: organization_id"
+    ):
+        events.parse_data(older)
 
 
 def test_committed_schemas_match_the_models() -> None:
