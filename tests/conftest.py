@@ -117,5 +117,11 @@ async def other_tenant(db: asyncpg.Pool) -> Tenant:
     return await make_tenant(db, f"other-{uuid.uuid4().hex[:8]}")
 
 
+@pytest.fixture
+async def third_tenant(db: asyncpg.Pool) -> Tenant:
+    """A bystander: when two organizations' ids clash, a third one's job shows nothing stopped."""
+    return await make_tenant(db, f"third-{uuid.uuid4().hex[:8]}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("PYTHONHASHSEED", "0")

@@ -138,7 +138,9 @@ async def test_poison_messages_on_every_topic(rig: Rig) -> None:
         # Well-formed but unusable requests end as failed jobs; an event for an unknown job is parked.
         invalid_request = request(org, export_type="bogus")
         unknown_org = request(uuid.uuid4())
-        early_event = events.ExportProgress(job_id=new_job_id(), processed_items=1, total_items=2)
+        early_event = events.ExportProgress(
+            job_id=new_job_id(), organization_id=org, processed_items=1, total_items=2
+        )
 
         started = now()
         for name, (topic, value, _) in to_dlq.items():
