@@ -35,28 +35,23 @@ from tests.support.others import SUBMIT, another_org_job_completes
 REQUESTED, EVENTS, DLQ = "label-export.requested", "label-export.events", "label-export.dlq"
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
+async def organization_with_a_lot(session: aiohttp.ClientSession, api_url: str, who: Tenant) -> Api:
+    api = Api(session, api_url, who)
+    product = await api.product("09506000134352")
+    await api.lots(product["id"], [{"lot_number": "LOT-1", "expiry_date": "2030-01-31"}])
+    return api
 
 
 @pytest.fixture
 async def owner(session: aiohttp.ClientSession, api_url: str, tenant: Tenant) -> Api:
     """Organization A, with one lot to export."""
-    api = Api(session, api_url, tenant)
-    product = await api.product("09506000134352", "A's product")
-    await api.lots(product["id"], [{"lot_number": "A-LOT", "expiry_date": "2030-01-31"}])
-    return api
+    return await organization_with_a_lot(session, api_url, tenant)
 
 
 @pytest.fixture
 async def intruder(session: aiohttp.ClientSession, api_url: str, other_tenant: Tenant) -> Api:
     """Organization B, with one lot of its own."""
-    api = Api(session, api_url, other_tenant)
-    product = await api.product("09506000134352", "B's product")
-    await api.lots(product["id"], [{"lot_number": "B-LOT", "expiry_date": "2031-01-31"}])
-    return api
+    return await organization_with_a_lot(session, api_url, other_tenant)
 
 
 @pytest.fixture
