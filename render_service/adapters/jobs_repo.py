@@ -74,14 +74,6 @@ async def get_job(conn: DbConn, job_id: str) -> PlannedJob | None:
     return None if row is None else _job(row)
 
 
-async def job_owner(conn: DbConn, job_id: str) -> uuid.UUID | None:
-    """The organization a planned job belongs to: the first that used its id (tenancy)."""
-    owner: uuid.UUID | None = await conn.fetchval(
-        "SELECT organization_id FROM render.jobs WHERE job_id = $1", job_id
-    )
-    return owner
-
-
 async def job_status(conn: DbConn, job_id: str) -> str | None:
     status: str | None = await conn.fetchval("SELECT status FROM render.jobs WHERE job_id = $1", job_id)
     return status

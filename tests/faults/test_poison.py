@@ -98,6 +98,11 @@ async def test_poison_messages_on_every_topic(rig: Rig) -> None:
                 "unexpected event type",
             ),
             "req-bad-job-id": (REQUESTED, ce(events.REQUESTED_V1, request(org, job_id="short")), "job_id"),
+            "req-no-organization": (
+                REQUESTED,
+                ce(events.REQUESTED_V1, {k: v for k, v in request(org).items() if k != "organization_id"}),
+                "organization_id is missing",
+            ),
             "req-foreign-cancel": (
                 REQUESTED,
                 ce(

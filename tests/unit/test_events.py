@@ -97,11 +97,14 @@ def test_event_strings_are_bounded() -> None:
     job_id = new_job_id()
     # A reason is for people: cut, and the job still ends failed whoever published it.
     failed = events.parse_data(
-        events.make_event(events.ExportFailed(job_id=job_id, error="e" * 5_000), source="erp")
+        events.make_event(
+            events.ExportFailed(job_id=job_id, organization_id=ORG, error="e" * 5_000), source="erp"
+        )
     )
     assert isinstance(failed, events.ExportFailed) and failed.error == "e" * events.MAX_ERROR_CHARS
     completed = {
         "job_id": job_id,
+        "organization_id": str(ORG),
         "total_items": 1,
         "key": "k" * (events.MAX_OBJECT_KEY + 1),
         "output_filename": "a.zip",
@@ -114,3 +117,16 @@ def test_event_strings_are_bounded() -> None:
     )
     with pytest.raises(events.InvalidMessage, match="key: String should have at most 1024"):
         events.parse_data(event)
+
+
+def test_a_request_is_read_for_its_job_and_organization_first() -> None:
+    job_id = new_job_id()
+    assert events.job_and_organization({"job_id": job_id, "organization_id": str(ORG)}) == (job_id, ORG)
+    for data, reason in [
+        ({"organization_id": str(ORG)}, "data.job_id is missing"),
+        ({"job_id": job_id}, "data.organization_id is missing or not a UUID"),
+        ({"job_id": job_id, "organization_id": "acme"}, "data.organization_id is missing or not a UUID"),
+        ({"job_id": job_id, "organization_id": 42}, "data.organization_id is missing or not a UUID"),
+    ]:
+        with pytest.raises(events.InvalidMessage, match=reason):
+            events.job_and_organization(data)
