@@ -416,7 +416,13 @@ async def test_replaying_the_event_log_rebuilds_the_read_model(
     # cancelled job's processed_items may come out higher in a replay (progress emitted between
     # the cancel and the render noticing it). Everything else must be equal.
     cancel_drift = differences.get(cancelled, {}).pop("processed_items", None)
-    differences = {j: d for j, d in differences.items() if d}
+    # The stale-job sweep's give-up is the API's own decision too, absent from the log. On a loaded
+    # machine it happens here: the previous test's jobs nobody rendered (its spare tiny submits)
+    # wait longer than STALE_JOB_MAX_REPUBLISHES × STALE_JOB_SECONDS (25 s in the rig), and so may
+    # a job of this test queued behind their re-published requests; the log then says how the
+    # render service ended them later.
+    gave_up = {j for j in differences if (live[j]["error"] or "").startswith("stopped moving:")}
+    differences = {j: d for j, d in differences.items() if d and j not in gave_up}
     assert not differences, orjson.dumps(differences, default=str).decode()
 
     # Replaying again changes nothing at all (not even version or updated_at).
@@ -449,6 +455,7 @@ async def test_replaying_the_event_log_rebuilds_the_read_model(
         "events-before-requests order gives the same result",
         records=len(requested) + len(emitted),
         cancelled_job_processed_live_vs_replay=cancel_drift or "equal",
+        jobs_given_up_by_the_stale_sweep=len(gave_up),
         parked_first_counter_drift=len(counters_only),
         read_s=read_s,
         replay_s=replay_s,
