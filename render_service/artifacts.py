@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labelkit.rendering.printer.registry import printer_language
-from render_service.adapters.object_cleanup import job_prefix
 from render_service.domain.models import PlannedJob
+from shared.ownership import job_prefix
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ async def reemit_outcome(emitter: JobEvents, job: PlannedJob) -> None:
         await emitter.emit(
             events.ExportCompleted(
                 job_id=job.job_id,
+                organization_id=job.organization_id,
                 total_items=job.total_items,
                 key=job.artifact.key,
                 output_filename=job.artifact.output_filename,
@@ -23,4 +24,4 @@ async def reemit_outcome(emitter: JobEvents, job: PlannedJob) -> None:
             )
         )
     elif job.status == "failed":
-        await emitter.failed(job.job_id, job.error or "failed")
+        await emitter.failed(job.job_id, job.organization_id, job.error or "failed")

@@ -20,7 +20,7 @@ from labelkit.export_spec import ExportType as ExportType  # the contract's voca
 from labelkit.export_spec import FileFormat as FileFormat
 from labelkit.export_spec import Scope as Scope
 from labelkit.field_errors import describe, field_errors
-from labelkit.ids import JOB_ID_ALPHABET
+from labelkit.ids import JOB_ID_ALPHABET, is_valid_job_id
 from labelkit.limits import NO_CONTROL_CHARS
 
 CONTENT_TYPE_HEADER = ("content-type", b"application/cloudevents+json")
@@ -40,13 +40,18 @@ CANCELLED_ERROR = "cancelled by the client"  # the `error` of a cancelled job
 JobId = Annotated[str, StringConstraints(pattern=f"^[{JOB_ID_ALPHABET}]{{22}}$")]
 
 
-class _Data(BaseModel):
+class JobData(BaseModel):
+    """What every event's data has: the job it is about (its Kafka key too) and the organization
+    it is about. A consumer applies an event only to a job of that organization (tenancy,
+    docs/invariants.md#tenancy); events of older versions, without `organization_id`, are refused."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    job_id: JobId  # every event is about one job (and keyed by it)
+    job_id: JobId
+    organization_id: uuid.UUID
 
 
-class ExportRequested(_Data):
+class ExportRequested(JobData):
     """A job's request: who asks, and the export spec, typed (the spec's fields sit at the top
     level of `data`, next to the job's). Build one with `export_requested`, read one with
     `parse_request`."""
@@ -72,13 +77,15 @@ class ExportRequested(_Data):
         )
 
 
-class ExportStarted(_Data):
+class ExportStarted(JobData):
     job_id: JobId
+    organization_id: uuid.UUID
     total_items: int = Field(ge=0)
 
 
-class ExportProgress(_Data):
+class ExportProgress(JobData):
     job_id: JobId
+    organization_id: uuid.UUID
     processed_items: int = Field(ge=0)
     total_items: int = Field(ge=0)
 
@@ -95,8 +102,9 @@ def _cut_error(value: object) -> object:
     return value[:MAX_ERROR_CHARS] if isinstance(value, str) else value
 
 
-class ExportCompleted(_Data):
+class ExportCompleted(JobData):
     job_id: JobId
+    organization_id: uuid.UUID
     total_items: int = Field(ge=0)
     key: Annotated[str, StringConstraints(min_length=1, max_length=MAX_OBJECT_KEY)]
     output_filename: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT_NAME)]
@@ -105,18 +113,19 @@ class ExportCompleted(_Data):
     sha256: str = Field(pattern="^[0-9a-f]{64}$")
 
 
-class ExportFailed(_Data):
+class ExportFailed(JobData):
     job_id: JobId
+    organization_id: uuid.UUID
     error: Annotated[str, StringConstraints(max_length=MAX_ERROR_CHARS), BeforeValidator(_cut_error)]
 
 
-class CancelRequested(_Data):
+class CancelRequested(JobData):
     job_id: JobId
     organization_id: uuid.UUID
     requested_at: dt.datetime
 
 
-DATA_MODELS: dict[str, type[_Data]] = {
+DATA_MODELS: dict[str, type[JobData]] = {
     REQUESTED_V1: ExportRequested,
     STARTED_V1: ExportStarted,
     PROGRESS_V1: ExportProgress,
@@ -223,7 +232,7 @@ def decode(value: bytes | None) -> CloudEvent:
         raise InvalidMessage(f"not a CloudEvent 1.0: {describe(exc)}") from None
 
 
-def parse_data(event: CloudEvent) -> _Data:
+def parse_data(event: CloudEvent) -> JobData:
     """Type an event's data by its `type`; raise InvalidMessage for unknown types or bad data."""
     model = DATA_MODELS.get(event.type)
     if model is None:
@@ -232,6 +241,23 @@ def parse_data(event: CloudEvent) -> _Data:
         return model.model_validate(event.data)
     except ValidationError as exc:
         raise InvalidMessage(f"invalid {event.type} data: {describe(exc)}") from None
+
+
+def job_and_organization(data: Mapping[str, Any]) -> tuple[str, uuid.UUID]:
+    """The job and organization a request is about, read before anything else in it; raise
+    InvalidMessage (the DLQ) without them: there is no job to report on, and no organization to
+    report to."""
+    job_id = data.get("job_id")
+    if not isinstance(job_id, str) or not is_valid_job_id(job_id):
+        raise InvalidMessage("data.job_id is missing or not a 22-character shortuuid")
+    raw = data.get("organization_id")
+    try:
+        organization_id = uuid.UUID(raw) if isinstance(raw, str) else None
+    except ValueError:
+        organization_id = None
+    if organization_id is None:
+        raise InvalidMessage("data.organization_id is missing or not a UUID")
+    return job_id, organization_id
 
 
 def parse_request(event: CloudEvent) -> ExportRequested:

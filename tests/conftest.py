@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
@@ -107,6 +108,12 @@ async def render_replicas(service_env: dict[str, str]) -> AsyncIterator[list[Ser
 
 
 @pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+@pytest.fixture
 async def tenant(db: asyncpg.Pool) -> Tenant:
     """A fresh organization with its own key: tests never see each other's data."""
     return await make_tenant(db, f"org-{uuid.uuid4().hex[:8]}")
@@ -115,6 +122,12 @@ async def tenant(db: asyncpg.Pool) -> Tenant:
 @pytest.fixture
 async def other_tenant(db: asyncpg.Pool) -> Tenant:
     return await make_tenant(db, f"other-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+async def third_tenant(db: asyncpg.Pool) -> Tenant:
+    """A bystander: when two organizations' ids clash, a third one's job shows nothing stopped."""
+    return await make_tenant(db, f"third-{uuid.uuid4().hex[:8]}")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,8 +11,12 @@ import orjson
 
 from labelkit.rendering.printer_batch import job_printer_setup
 from labelkit.thermal_spec import x_dimension_mm
+from shared.ownership import key_is_the_jobs
 
 TERMINAL = frozenset({"completed", "failed"})
+
+# Ours: what a completed job whose artifact key lies outside its own prefix shows instead.
+UNSERVABLE_ARTIFACT = "its artifact cannot be served: the recorded key is outside this job's own objects"
 
 
 def progress_percent(*, status: str, processed: int, total: int) -> int:
@@ -23,9 +27,25 @@ def progress_percent(*, status: str, processed: int, total: int) -> int:
     return min(100, processed * 100 // total)
 
 
+def artifact_servable(row: Mapping[str, Any]) -> bool:
+    """Whether a completed row's artifact key is one of its job's own objects, under
+    `exports/{the job's organization}/{job_id}/` (tenancy). The projection records no other key;
+    this also covers rows recorded before it checked."""
+    return key_is_the_jobs(
+        row["artifact_key"] or "", organization_id=row["organization_id"], job_id=row["job_id"]
+    )
+
+
 def status_body(row: Mapping[str, Any]) -> dict[str, Any]:
-    """All ten contract fields plus our extras; the download URL is filled in by the caller."""
+    """All ten contract fields plus our extras; the download URL is filled in by the caller.
+
+    A completed job whose artifact key is not its own shows as `failed`, saying so: no link is
+    offered, and no field claims an artifact the job cannot deliver (docs/contract.md).
+    """
     status = row["status"]
+    error = row["error"]
+    if status == "completed" and not artifact_servable(row):
+        status, error = "failed", UNSERVABLE_ARTIFACT
     completed = status == "completed"
     return {
         "job_id": row["job_id"],
@@ -40,7 +60,7 @@ def status_body(row: Mapping[str, Any]) -> dict[str, Any]:
         "output_filename": row["output_filename"] if completed else None,
         "file_size_bytes": row["file_size_bytes"] if completed else 0,
         "sha256": row["sha256"] if completed else None,
-        "error": row["error"] if status == "failed" else None,
+        "error": error if status == "failed" else None,
         "scope": row["scope"],
         "export_type": row["export_type"],
         "file_format": row["file_format"],

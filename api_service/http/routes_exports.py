@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from api_service.adapters import jobs_repo
-from api_service.domain.job_status import TERMINAL, etag_for, status_body
+from api_service.domain.job_status import TERMINAL, artifact_servable, etag_for, status_body
 from api_service.http.errors import ApiError, not_found, validation_error
 from api_service.http.json_io import read_json
 from api_service.http.schemas import ExportReceipt, JobStatus, model_response
@@ -16,6 +18,7 @@ from labelkit.export_spec import InvalidExportSpec, parse_export_spec
 from labelkit.field_errors import FieldError
 from labelkit.ids import is_valid_job_id
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 EXPORTS = "/products/api/v1/labels/export/"
@@ -88,6 +91,14 @@ async def poll(request: web.Request) -> web.Response:
     if row is None:
         raise not_found("export job")
     body = status_body(row)
+    if row["status"] == "completed" and not artifact_servable(row):
+        # Tenancy: never presigned. Only a row recorded before the projection checked keys, or
+        # written by hand, can get here; status_body shows it failed.
+        log.error(
+            "refused to serve an artifact key outside the job's objects: %r",
+            row["artifact_key"],
+            extra={"job_id": job_id, "organization_id": str(row["organization_id"])},
+        )
     etag = etag_for(body)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if body["status"] not in TERMINAL:

@@ -1,4 +1,11 @@
-"""Projects `label-export.events` (and requests other services publish) into the read model."""
+"""Projects `label-export.events` (and requests other services publish) into the read model.
+
+Tenancy (docs/invariants.md#tenancy): an event changes a job only when it names the job's own
+organization, and a completion only when its artifact key lies under that job's prefix; anything
+else goes to the DLQ with the reason. A request reusing another organization's job id changes
+nothing here (the render service answers it with a `failed` event under the requester's
+organization, which this projection then dead-letters).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from api_service.adapters.projection_repo import Outcome
 from api_service.metrics import JOB_TRANSITIONS, PROJECTION_LAG
 from shared import events
 from shared.consumer import Record
+from shared.ownership import completed_key_problem, foreign_reason
 
 log = logging.getLogger(__name__)
 
@@ -66,22 +74,50 @@ class Projection:
                 source=event.source,
             )
             if created:
-                for parked in sorted(
-                    await projection_repo.take_parked(conn, job_id=data.job_id),
-                    key=lambda r: (_PARKED_ORDER.get(r["event_type"], 3), r["received_at"]),
-                ):
-                    model = events.DATA_MODELS[parked["event_type"]]
-                    parked_data = model.model_validate(parked["data"])
-                    if await projection_repo.apply(conn, parked_data) is Outcome.CHANGED:
-                        _count_transition(parked_data)
+                await self._apply_parked(conn, data.job_id)
+            elif await projection_repo.job_owner(conn, data.job_id) != data.organization_id:
+                # Tenancy: the id is another organization's; its job stays as it is. Not
+                # dead-lettered here: the render service refuses the same request with a `failed`
+                # event, which reaches the DLQ from this projection (one entry per bad message).
+                log.warning(
+                    "ignored a request reusing another organization's job id",
+                    extra={"job_id": data.job_id, "organization_id": str(data.organization_id)},
+                )
+
+    async def _apply_parked(self, conn: asyncpg.Connection, job_id: str) -> None:
+        """Apply the events that arrived before their job did. One that names another organization
+        than the job's (or none: parked by an older version) is dropped with a warning: its record
+        was committed when it was parked, so there is nothing left to dead-letter."""
+        for parked in sorted(
+            await projection_repo.take_parked(conn, job_id=job_id),
+            key=lambda r: (_PARKED_ORDER.get(r["event_type"], 3), r["received_at"]),
+        ):
+            try:
+                parked_data = events.DATA_MODELS[parked["event_type"]].model_validate(parked["data"])
+            except ValidationError as exc:
+                log.warning("dropped a parked %s: %s", parked["event_type"], exc, extra={"job_id": job_id})
+                continue
+            outcome = await projection_repo.apply(conn, parked_data)
+            if outcome is Outcome.CHANGED:
+                _count_transition(parked_data)
+            elif outcome is Outcome.FOREIGN:
+                log.warning(
+                    "dropped a parked event of another organization",
+                    extra={"job_id": job_id, "organization_id": str(parked_data.organization_id)},
+                )
 
     async def _on_event(self, record: Record) -> None:
         event = events.decode(record.value)
         data = events.parse_data(event)
         if isinstance(data, events.ExportRequested):
             raise events.InvalidMessage(f"{event.type} does not belong on the events topic")
+        if isinstance(data, events.ExportCompleted) and (problem := completed_key_problem(data)):
+            # Never recorded, so never presigned: the key points outside the job's own objects.
+            raise events.InvalidMessage(problem)
         async with self._pool.acquire() as conn, conn.transaction():
             outcome = await projection_repo.apply(conn, data)
+            if outcome is Outcome.FOREIGN:
+                raise events.InvalidMessage(foreign_reason(event.type, data))
             if outcome is Outcome.MISSING:
                 # The job's request has not reached us yet (another service's publish): keep the event.
                 await projection_repo.park(
@@ -106,7 +142,7 @@ _STATUS_OF = {
 }
 
 
-def _count_transition(data: events._Data) -> None:
+def _count_transition(data: events.JobData) -> None:
     status = _STATUS_OF.get(type(data))
     if status is not None:
         JOB_TRANSITIONS.labels(status).inc()

@@ -6,11 +6,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from shared.ownership import job_prefix
+
 log = logging.getLogger(__name__)
-
-
-def job_prefix(organization_id: object, job_id: str) -> str:
-    return f"exports/{organization_id}/{job_id}/"
 
 
 async def delete_job_objects(client: Any, *, bucket: str, organization_id: object, job_id: str) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from render_service.adapters.object_cleanup import job_prefix
+from shared.ownership import job_prefix
 
 
 @dataclass(frozen=True, slots=True)

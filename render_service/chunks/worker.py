@@ -222,7 +222,7 @@ class ChunkWorker:
             await self._complete(job, key=plan.key, size=upload.size, sha256=upload.sha256)
         elif marked:
             done = await self._store.done_item_count(job.job_id)
-            await self._emitter.progress(job.job_id, done, job.total_items)
+            await self._emitter.progress(job.job_id, job.organization_id, done, job.total_items)
         return upload.size
 
     def _progress_reporter(
@@ -252,7 +252,9 @@ class ChunkWorker:
                 # share is no longer ours to report: the chunk is already counted, or will be.
                 return
             done_before = 0 if job.chunk_count == 1 else await self._store.done_item_count(job.job_id)
-            await self._emitter.progress(job.job_id, done_before + done_here, job.total_items)
+            await self._emitter.progress(
+                job.job_id, job.organization_id, done_before + done_here, job.total_items
+            )
 
         return on_progress
 

@@ -1,19 +1,21 @@
 """Entry point for `label-export.requested`: validate, plan once, hand out chunk tasks.
 
-A message that is not a CloudEvent goes to the DLQ (raised as InvalidMessage). A CloudEvent whose
-request is invalid or names an unknown organization ends as a `failed` event, so whoever published
-it learns why. Re-delivery is harmless: planning happens once, and chunk tasks for unfinished chunks
+A message that is not a CloudEvent, or a request without a usable `job_id` or `organization_id`,
+goes to the DLQ (raised as InvalidMessage). A request whose content is invalid, names an unknown
+organization, or reuses the job id of another organization's job ends as a `failed` event naming
+the request's organization, so whoever published it learns why (tenancy: the owner's job is never
+touched). Re-delivery is harmless: planning happens once, and chunk tasks for unfinished chunks
 are simply published again.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 import zlib
 from collections.abc import Awaitable, Callable
 
 from labelkit.export_spec import InvalidExportSpec
-from labelkit.ids import is_valid_job_id
 from render_service.chunks.ports import JobEvents, ObjectStorage
 from render_service.chunks.task import ChunkTask
 from render_service.outcomes import reemit_outcome
@@ -22,6 +24,7 @@ from render_service.planning.ports import ChunkTasks, PlanStore
 from shared import events
 from shared.consumer import Record
 from shared.org_limits import OrgLimitExceeded
+from shared.ownership import conflict_error, foreign_reason
 
 log = logging.getLogger(__name__)
 
@@ -58,29 +61,32 @@ class RequestHandler:
             return
         if event.type != events.REQUESTED_V1:
             raise events.InvalidMessage(f"unexpected event type {event.type!r} on the requests topic")
-        job_id = event.data.get("job_id")
-        if not isinstance(job_id, str) or not is_valid_job_id(job_id):
-            raise events.InvalidMessage("data.job_id is missing or not a 22-character shortuuid")
+        job_id, organization_id = events.job_and_organization(event.data)
+        # Tenancy: a job id belongs to the first organization that used it. Checked before the
+        # request's content, so another organization learns nothing of the job but that it exists.
+        existing = await self._store.get_job(job_id)
+        if existing is not None and existing.organization_id != organization_id:
+            await self._refuse_reused_id(job_id, organization_id)
+            return
         try:
             request = events.parse_request(event)
         except InvalidExportSpec as exc:
             # The first few problems: a request with 10,000 bad ids must not make a huge event.
             reasons = "; ".join(f"{e.field}: {e.message}" for e in exc.errors[:5])
-            await self._refuse(job_id, f"invalid request: {reasons}")
+            await self._refuse(job_id, organization_id, f"invalid request: {reasons}")
             return
         except ValueError as exc:
             # Poison isolation: whatever else the request's own content makes validation raise (a
             # ValueError of a sizing table) is the request's fault, so the job ends `failed` saying
             # why; retrying or dead-lettering cannot fix it.
-            await self._refuse(job_id, f"invalid request: {exc}")
+            await self._refuse(job_id, organization_id, f"invalid request: {exc}")
             return
         spec = request.spec
         log_extra = {"job_id": job_id, "organization_id": str(request.organization_id)}
 
-        existing = await self._store.get_job(job_id)
         if existing is None:
             if not await self._store.organization_exists(request.organization_id):
-                await self._refuse(job_id, f"unknown organization {request.organization_id}")
+                await self._refuse(job_id, organization_id, f"unknown organization {request.organization_id}")
                 return
             try:
                 planned = await self._store.plan_job(
@@ -96,16 +102,21 @@ class RequestHandler:
                 await self._store.record_refused(
                     job_id=job_id, organization_id=request.organization_id, spec=spec, error=exc.message
                 )
-                await self._refuse(job_id, exc.message)
+                await self._refuse(job_id, organization_id, exc.message)
                 return
             if planned:
                 log.info("planned job", extra=log_extra)
             existing = await self._store.get_job(job_id)
             assert existing is not None
+            # A request naming this id for another organization, keyed differently (so on another
+            # partition), may have planned it first: then this one is the later one.
+            if existing.organization_id != organization_id:
+                await self._refuse_reused_id(job_id, organization_id)
+                return
         if existing.status in ("completed", "failed"):
             await reemit_outcome(self._emitter, existing)
             return
-        await self._emitter.started(job_id, existing.total_items)
+        await self._emitter.started(job_id, existing.organization_id, existing.total_items)
         small = existing.chunk_count == 1 and existing.total_items <= self._inline_max_items
         cost = estimated_seconds(spec, items=existing.total_items) if small else 0.0
         if small and cost <= self._inline_max_cpu_seconds:
@@ -142,23 +153,41 @@ class RequestHandler:
             await self._tasks.send(task, partition=partitions[(start + index) % len(partitions)])
         await self._tasks.flush()
 
-    async def _cancel(self, data: events._Data) -> None:
-        """Final at once; a worker rendering the job notices within a progress tick and cleans up."""
+    async def _cancel(self, data: events.JobData) -> None:
+        """Final at once; a worker rendering the job notices within a progress tick and cleans up.
+
+        Scoped by organization (tenancy): a cancel naming another organization than the job's goes
+        to the DLQ and changes nothing. A cancel for a job not planned here yet plans nothing and
+        records nothing (so it cannot claim the job id either): its `failed` event names the
+        cancel's organization, and the API's projection applies it only to a job of that one.
+        """
         assert isinstance(data, events.CancelRequested)
         job = await self._store.get_job(data.job_id)
-        if job is not None and job.organization_id != data.organization_id:
-            raise events.InvalidMessage(f"cancel for job {data.job_id} names another organization")
         if job is not None:
+            if job.organization_id != data.organization_id:
+                raise events.InvalidMessage(foreign_reason(events.CANCEL_REQUESTED_V1, data))
             await self._store.fail_job(job_id=data.job_id, error=events.CANCELLED_ERROR)
             await self._storage.delete_job_objects(organization_id=job.organization_id, job_id=data.job_id)
             job = await self._store.get_job(data.job_id)
             assert job is not None
             await reemit_outcome(self._emitter, job)
         else:
-            await self._emitter.failed(data.job_id, events.CANCELLED_ERROR)
+            await self._emitter.failed(data.job_id, data.organization_id, events.CANCELLED_ERROR)
         log.info("job cancelled", extra={"job_id": data.job_id, "organization_id": str(data.organization_id)})
 
-    async def _refuse(self, job_id: str, reason: str) -> None:
+    async def _refuse_reused_id(self, job_id: str, organization_id: uuid.UUID) -> None:
+        """A request reusing the id of another organization's job: its publisher gets a `failed`
+        event naming the conflict, under its own organization, which the owner's job never takes
+        (docs/events.md#a-job-id-belongs-to-one-organization). The owner's job is untouched."""
+        log.warning(
+            "refused a request reusing another organization's job id",
+            extra={"job_id": job_id, "organization_id": str(organization_id)},
+        )
+        await self._emitter.failed(job_id, organization_id, conflict_error(job_id))
+
+    async def _refuse(self, job_id: str, organization_id: uuid.UUID, reason: str) -> None:
         reason = reason[: events.MAX_ERROR_CHARS]  # the failed event and this log line stay small
-        log.info("refused request: %s", reason, extra={"job_id": job_id})
-        await self._emitter.failed(job_id, reason)
+        log.info(
+            "refused request: %s", reason, extra={"job_id": job_id, "organization_id": str(organization_id)}
+        )
+        await self._emitter.failed(job_id, organization_id, reason)

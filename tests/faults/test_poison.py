@@ -98,6 +98,11 @@ async def test_poison_messages_on_every_topic(rig: Rig) -> None:
                 "unexpected event type",
             ),
             "req-bad-job-id": (REQUESTED, ce(events.REQUESTED_V1, request(org, job_id="short")), "job_id"),
+            "req-no-organization": (
+                REQUESTED,
+                ce(events.REQUESTED_V1, {k: v for k, v in request(org).items() if k != "organization_id"}),
+                "organization_id is missing",
+            ),
             "req-foreign-cancel": (
                 REQUESTED,
                 ce(
@@ -138,7 +143,9 @@ async def test_poison_messages_on_every_topic(rig: Rig) -> None:
         # Well-formed but unusable requests end as failed jobs; an event for an unknown job is parked.
         invalid_request = request(org, export_type="bogus")
         unknown_org = request(uuid.uuid4())
-        early_event = events.ExportProgress(job_id=new_job_id(), processed_items=1, total_items=2)
+        early_event = events.ExportProgress(
+            job_id=new_job_id(), organization_id=org, processed_items=1, total_items=2
+        )
 
         started = now()
         for name, (topic, value, _) in to_dlq.items():

@@ -49,7 +49,7 @@ REQUESTED, EVENTS = "label-export.requested", "label-export.events"
 # Injecting events like another service would
 
 
-def envelope(data: events._Data, *, source: str = "fault-injector") -> bytes:
+def envelope(data: events.JobData, *, source: str = "fault-injector") -> bytes:
     return events.encode(events.make_event(data, source=source))
 
 
@@ -64,14 +64,15 @@ class Injector:
     (a pending job nothing else touches) gets a rising progress count behind them, and the
     projection handles a partition in order."""
 
-    def __init__(self, rig: Rig, producer: Any, barriers: dict[int, str]) -> None:
+    def __init__(self, rig: Rig, producer: Any, barriers: dict[int, str], organization_id: uuid.UUID) -> None:
         self.rig = rig
+        self.organization_id = organization_id  # the barrier jobs' organization
         self.producer = producer
         self.barriers = barriers
         self.count = 0
         self.sent = 0
 
-    async def send(self, topic: str, data: events._Data, **kw: Any) -> None:
+    async def send(self, topic: str, data: events.JobData, **kw: Any) -> None:
         self.sent += 1
         await self.producer.send_and_wait(
             topic,
@@ -85,7 +86,12 @@ class Injector:
         barrier = self.barriers[partition_of(job_id)]
         self.count += 1
         n = self.count
-        await self.send(EVENTS, events.ExportProgress(job_id=barrier, processed_items=n, total_items=10**6))
+        await self.send(
+            EVENTS,
+            events.ExportProgress(
+                job_id=barrier, organization_id=self.organization_id, processed_items=n, total_items=10**6
+            ),
+        )
 
         async def reached() -> bool:
             got = await self.rig.q(
@@ -107,11 +113,12 @@ async def barrier_jobs(api: Api, body: dict[str, Any]) -> dict[int, str]:
     raise AssertionError("could not find a job id for every partition")
 
 
-def completed(job_id: str, total: int, tag: str = "a") -> events.ExportCompleted:
+def completed(job_id: str, org: uuid.UUID, total: int, tag: str = "a") -> events.ExportCompleted:
     return events.ExportCompleted(
         job_id=job_id,
+        organization_id=org,
         total_items=total,
-        key=f"exports/fake/{job_id}/{tag}.zip",
+        key=f"exports/{org}/{job_id}/{tag}.zip",  # a key of the job's own (the projection checks)
         output_filename=f"fake-{tag}.zip",
         file_size_bytes=1234,
         content_type="application/zip",
@@ -136,10 +143,11 @@ async def test_duplicated_and_reordered_events_keep_the_read_model_monotonic(rig
         tiny = await make_catalog(api, 10)
         job_x = (await api.submit(tiny.body)).body["job_id"]
         job_y = (await api.submit(tiny.body)).body["job_id"]
-        inject = Injector(rig, producer, await barrier_jobs(api, tiny.body))
+        org = tenant.organization_id
+        inject = Injector(rig, producer, await barrier_jobs(api, tiny.body), org)
         seen: list[dict[str, Any]] = []
 
-        async def step(data: events._Data, expect: dict[str, Any], *, changes: bool) -> None:
+        async def step(data: events.JobData, expect: dict[str, Any], *, changes: bool) -> None:
             before = await read_row(rig, data.job_id)
             await inject.send(EVENTS, data)
             await inject.applied(data.job_id)
@@ -153,56 +161,69 @@ async def test_duplicated_and_reordered_events_keep_the_read_model_monotonic(rig
 
         X = job_x
         await step(
-            events.ExportProgress(job_id=X, processed_items=300, total_items=1000),
+            events.ExportProgress(job_id=X, organization_id=org, processed_items=300, total_items=1000),
             {"status": "processing", "processed_items": 300},
             changes=True,
         )
         await step(
-            events.ExportProgress(job_id=X, processed_items=300, total_items=1000),  # duplicate
+            events.ExportProgress(
+                job_id=X, organization_id=org, processed_items=300, total_items=1000
+            ),  # duplicate
             {"processed_items": 300},
             changes=False,
         )
         await step(
-            events.ExportProgress(job_id=X, processed_items=100, total_items=1000),  # older, late
+            events.ExportProgress(
+                job_id=X, organization_id=org, processed_items=100, total_items=1000
+            ),  # older, late
             {"processed_items": 300},
             changes=False,
         )
         await step(
-            events.ExportStarted(job_id=X, total_items=1000),  # started after progress
+            events.ExportStarted(job_id=X, organization_id=org, total_items=1000),  # started after progress
             {"status": "processing", "processed_items": 300},
             changes=False,
         )
         await step(
-            events.ExportProgress(job_id=X, processed_items=700, total_items=1000),
+            events.ExportProgress(job_id=X, organization_id=org, processed_items=700, total_items=1000),
             {"processed_items": 700},
             changes=True,
         )
-        await step(completed(X, 1000), {"status": "completed", "processed_items": 1000}, changes=True)
+        await step(completed(X, org, 1000), {"status": "completed", "processed_items": 1000}, changes=True)
         final = await read_row(rig, X)
-        await step(completed(X, 1000), {}, changes=False)  # duplicate completion
-        await step(events.ExportProgress(job_id=X, processed_items=900, total_items=1000), {}, changes=False)
-        await step(events.ExportStarted(job_id=X, total_items=1000), {}, changes=False)
-        await step(events.ExportFailed(job_id=X, error="late failure"), {}, changes=False)
-        await step(completed(X, 999, tag="other"), {}, changes=False)  # a conflicting second completion
+        await step(completed(X, org, 1000), {}, changes=False)  # duplicate completion
+        await step(
+            events.ExportProgress(job_id=X, organization_id=org, processed_items=900, total_items=1000),
+            {},
+            changes=False,
+        )
+        await step(events.ExportStarted(job_id=X, organization_id=org, total_items=1000), {}, changes=False)
+        await step(
+            events.ExportFailed(job_id=X, organization_id=org, error="late failure"), {}, changes=False
+        )
+        await step(completed(X, org, 999, tag="other"), {}, changes=False)  # a conflicting second completion
         assert await read_row(rig, X) == final
 
         await step(
-            events.ExportFailed(job_id=job_y, error="render failed: injected"),
+            events.ExportFailed(job_id=job_y, organization_id=org, error="render failed: injected"),
             {"status": "failed", "error": "render failed: injected"},
             changes=True,
         )
-        await step(completed(job_y, 10), {"status": "failed"}, changes=False)
+        await step(completed(job_y, org, 10), {"status": "failed"}, changes=False)
         await step(
-            events.ExportProgress(job_id=job_y, processed_items=10, total_items=10),
+            events.ExportProgress(job_id=job_y, organization_id=org, processed_items=10, total_items=10),
             {"status": "failed"},
             changes=False,
         )
 
         # Events before their job exists (another service's request still on its way): parked.
         job_z = new_job_id()
-        await inject.send(EVENTS, events.ExportProgress(job_id=job_z, processed_items=400, total_items=10))
-        await inject.send(EVENTS, completed(job_z, 10))
-        await inject.send(EVENTS, events.ExportStarted(job_id=job_z, total_items=10))
+        await inject.send(
+            EVENTS,
+            events.ExportProgress(job_id=job_z, organization_id=org, processed_items=400, total_items=10),
+        )
+        await inject.send(EVENTS, completed(job_z, org, 10))
+        await inject.send(EVENTS, events.ExportStarted(job_id=job_z, organization_id=org, total_items=10))
         await inject.applied(job_z)
         parked = await rig.q("fetchval", "SELECT count(*) FROM api.parked_events WHERE job_id = $1", job_z)
         assert parked == 3
@@ -395,7 +416,13 @@ async def test_replaying_the_event_log_rebuilds_the_read_model(
     # cancelled job's processed_items may come out higher in a replay (progress emitted between
     # the cancel and the render noticing it). Everything else must be equal.
     cancel_drift = differences.get(cancelled, {}).pop("processed_items", None)
-    differences = {j: d for j, d in differences.items() if d}
+    # The stale-job sweep's give-up is the API's own decision too, absent from the log. On a loaded
+    # machine it happens here: the previous test's jobs nobody rendered (its spare tiny submits)
+    # wait longer than STALE_JOB_MAX_REPUBLISHES × STALE_JOB_SECONDS (25 s in the rig), and so may
+    # a job of this test queued behind their re-published requests; the log then says how the
+    # render service ended them later.
+    gave_up = {j for j in differences if (live[j]["error"] or "").startswith("stopped moving:")}
+    differences = {j: d for j, d in differences.items() if d and j not in gave_up}
     assert not differences, orjson.dumps(differences, default=str).decode()
 
     # Replaying again changes nothing at all (not even version or updated_at).
@@ -428,6 +455,7 @@ async def test_replaying_the_event_log_rebuilds_the_read_model(
         "events-before-requests order gives the same result",
         records=len(requested) + len(emitted),
         cancelled_job_processed_live_vs_replay=cancel_drift or "equal",
+        jobs_given_up_by_the_stale_sweep=len(gave_up),
         parked_first_counter_drift=len(counters_only),
         read_s=read_s,
         replay_s=replay_s,

@@ -1,19 +1,11 @@
-"""Fixtures of the HTTP tests: a client session and the caller's API client."""
+"""Fixtures of the HTTP tests: the caller's API client (the client session is tests/conftest.py's)."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from tests.support.api import Api, Tenant
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
 
 
 @pytest.fixture

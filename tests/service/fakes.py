@@ -364,18 +364,23 @@ class FakeJoiner:
 class FakeEvents:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, tuple[object, ...]]] = []  # (kind, job_id, details)
+        self.organizations: list[tuple[str, uuid.UUID]] = []  # (job_id, organization_id) of each event
 
     async def emit(self, data: events.ExportCompleted) -> None:
         self.sent.append(("completed", data.job_id, (data.key, data.total_items)))
+        self.organizations.append((data.job_id, data.organization_id))
 
-    async def started(self, job_id: str, total: int) -> None:
+    async def started(self, job_id: str, organization_id: uuid.UUID, total: int) -> None:
         self.sent.append(("started", job_id, (total,)))
+        self.organizations.append((job_id, organization_id))
 
-    async def progress(self, job_id: str, processed: int, total: int) -> None:
+    async def progress(self, job_id: str, organization_id: uuid.UUID, processed: int, total: int) -> None:
         self.sent.append(("progress", job_id, (processed, total)))
+        self.organizations.append((job_id, organization_id))
 
-    async def failed(self, job_id: str, error: str) -> None:
+    async def failed(self, job_id: str, organization_id: uuid.UUID, error: str) -> None:
         self.sent.append(("failed", job_id, (error,)))
+        self.organizations.append((job_id, organization_id))
 
     def of(self, kind: str, job_id: str) -> list[tuple[object, ...]]:
         return [details for k, j, details in self.sent if k == kind and j == job_id]

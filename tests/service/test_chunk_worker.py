@@ -23,6 +23,10 @@ async def test_chunks_rendered_then_the_last_assembles_once(world: World) -> Non
     assert not [k for k in world.storage.objects if "/parts/" in k]
     artifact = world.storage.objects[completed[0][0]]  # type: ignore[index]
     assert artifact.decode().split() == [str(n) for n in range(30)]
+    # Tenancy: every event names the job's organization.
+    assert world.events.organizations and {org for _, org in world.events.organizations} == {
+        job.organization_id
+    }
 
 
 async def test_a_duplicate_task_for_a_done_chunk_renders_nothing_and_counts_nothing(world: World) -> None:

@@ -1,9 +1,8 @@
 """The planner's decisions, in-process against fakes of its ports (tests/service/fakes.py): refuse
-an invalid request, an unknown organization or a job over its organization's limits with a
-`failed` event, plan a job once however often
-its request arrives, hand out only unfinished chunks (or the last one, for a dead assembler),
-re-announce a finished job, render small cheap jobs inline and expensive ones through the chunk
-path, cancel."""
+an invalid request, an unknown organization, a job over its organization's limits or another
+organization's job id with a `failed` event, plan a job once however often its request arrives,
+hand out only unfinished chunks (or the last one, for a dead assembler), re-announce a finished
+job, render small cheap jobs inline and expensive ones through the chunk path, cancel."""
 
 from __future__ import annotations
 
@@ -20,6 +19,7 @@ from render_service.planning.request_handler import RequestHandler
 from shared import events
 from shared.consumer import Record
 from shared.org_limits import LimitName, limit_message
+from shared.ownership import conflict_error
 from tests.service.fakes import Clock, FakeChunkTasks, FakeEvents, FakeStorage, FakeStore
 
 CHEAP = {"scope": "serials", "export_type": "datamatrix", "file_format": "png"}
@@ -229,3 +229,52 @@ async def test_a_cancel_fails_the_job_deletes_its_objects_and_says_so_once(plann
     assert planner.store.jobs[job_id].error == events.CANCELLED_ERROR
     assert sorted(planner.storage.objects) == [f"exports/{org}/other-job/a.zip"]
     assert planner.events.of("failed", job_id) == [(events.CANCELLED_ERROR,)]
+
+
+def cancel_record(job_id: str, organization_id: uuid.UUID) -> Record:
+    data = events.CancelRequested(
+        job_id=job_id, organization_id=organization_id, requested_at=dt.datetime.now(dt.UTC)
+    )
+    return record(events.encode(events.make_event(data, source="test")))
+
+
+async def test_a_request_reusing_another_organizations_job_id_is_refused_under_its_own_organization(
+    planner: Planner,
+) -> None:
+    """Tenancy: a job id belongs to the first organization that used it."""
+    owner, other = planner.organization(items=40), planner.organization(items=30)
+    job_id = await planner.request(owner, CHEAP)
+    job, sent = planner.store.jobs[job_id], list(planner.events.sent)
+    planner.tasks.sent.clear()
+    await planner.request(other, CHEAP, job_id=job_id)
+    assert planner.store.jobs[job_id] == job and planner.tasks.sent == []  # nothing planned or re-announced
+    assert planner.events.sent[len(sent) :] == [("failed", job_id, (conflict_error(job_id),))]
+    assert planner.events.organizations[-1] == (job_id, other)  # under the requester's organization
+    assert {org for _, org in planner.events.organizations[:-1]} == {owner}
+
+
+async def test_a_request_without_organization_goes_to_the_dlq(planner: Planner) -> None:
+    event = events.export_requested(
+        job_id=new_job_id(),
+        organization_id=uuid.uuid4(),
+        spec=CHEAP,
+        requested_at=dt.datetime.now(dt.UTC),
+        source="t",
+    )
+    older = event.model_copy(update={"data": {k: v for k, v in event.data.items() if k != "organization_id"}})
+    with pytest.raises(events.InvalidMessage, match="organization_id is missing or not a UUID"):
+        await planner.handler.handle(record(events.encode(older)))
+    assert planner.events.sent == [] and planner.store.jobs == {}
+
+
+async def test_a_cancel_for_a_job_not_planned_yet_claims_nothing(planner: Planner) -> None:
+    """Answered under the cancel's organization; another organization's request for that id, arriving
+    later, is planned for it as usual."""
+    stranger, owner = uuid.uuid4(), planner.organization(items=40)
+    job_id = new_job_id()
+    await planner.handler.handle(cancel_record(job_id, stranger))
+    assert planner.events.of("failed", job_id) == [(events.CANCELLED_ERROR,)]
+    assert planner.events.organizations == [(job_id, stranger)] and planner.store.jobs == {}
+    await planner.request(owner, CHEAP, job_id=job_id)
+    assert planner.store.jobs[job_id].organization_id == owner
+    assert planner.store.jobs[job_id].status == "rendering" and planner.sent(job_id)

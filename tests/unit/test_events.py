@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import orjson
@@ -11,10 +12,11 @@ from shared import events
 from shared.schemas import event_schemas
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "events"
+ORG = uuid.uuid4()
 
 
 def test_round_trip_and_envelope() -> None:
-    data = events.ExportProgress(job_id=new_job_id(), processed_items=3, total_items=9)
+    data = events.ExportProgress(job_id=new_job_id(), organization_id=ORG, processed_items=3, total_items=9)
     event = events.make_event(data, source="test")
     raw = orjson.loads(events.encode(event))
     assert raw["specversion"] == "1.0" and raw["subject"] == data.job_id
@@ -37,11 +39,35 @@ def test_invalid_messages_say_why(value: bytes | None, reason: str) -> None:
 
 
 def test_unknown_type_and_bad_data_are_refused() -> None:
-    event = events.make_event(events.ExportFailed(job_id=new_job_id(), error="x"), source="t")
+    event = events.make_event(
+        events.ExportFailed(job_id=new_job_id(), organization_id=ORG, error="x"), source="t"
+    )
     with pytest.raises(events.InvalidMessage, match="unknown event type"):
         events.parse_data(event.model_copy(update={"type": "labels.export.exploded.v1"}))
     with pytest.raises(events.InvalidMessage, match="job_id"):
-        events.parse_data(event.model_copy(update={"data": {"job_id": "short", "error": "x"}}))
+        events.parse_data(
+            event.model_copy(update={"data": {"job_id": "short", "organization_id": str(ORG), "error": "x"}})
+        )
+
+
+def test_every_event_names_its_organization() -> None:
+    """Tenancy: ownership travels with every event, the cancel request included."""
+    required = {
+        name: model.model_fields["organization_id"].is_required()
+        for name, model in events.DATA_MODELS.items()
+    }
+    assert required == dict.fromkeys(events.DATA_MODELS, True)
+
+
+def test_an_event_of_an_older_version_without_organization_is_refused_saying_so() -> None:
+    event = events.make_event(
+        events.ExportFailed(job_id=new_job_id(), organization_id=ORG, error="x"), source="t"
+    )
+    older = event.model_copy(update={"data": {"job_id": event.data["job_id"], "error": "x"}})
+    with pytest.raises(
+        events.InvalidMessage, match=r"invalid labels\.export\.failed\.v1 data: organization_id"
+    ):
+        events.parse_data(older)
 
 
 def test_committed_schemas_match_the_models() -> None:
@@ -71,11 +97,14 @@ def test_event_strings_are_bounded() -> None:
     job_id = new_job_id()
     # A reason is for people: cut, and the job still ends failed whoever published it.
     failed = events.parse_data(
-        events.make_event(events.ExportFailed(job_id=job_id, error="e" * 5_000), source="erp")
+        events.make_event(
+            events.ExportFailed(job_id=job_id, organization_id=ORG, error="e" * 5_000), source="erp"
+        )
     )
     assert isinstance(failed, events.ExportFailed) and failed.error == "e" * events.MAX_ERROR_CHARS
     completed = {
         "job_id": job_id,
+        "organization_id": str(ORG),
         "total_items": 1,
         "key": "k" * (events.MAX_OBJECT_KEY + 1),
         "output_filename": "a.zip",
@@ -88,3 +117,16 @@ def test_event_strings_are_bounded() -> None:
     )
     with pytest.raises(events.InvalidMessage, match="key: String should have at most 1024"):
         events.parse_data(event)
+
+
+def test_a_request_is_read_for_its_job_and_organization_first() -> None:
+    job_id = new_job_id()
+    assert events.job_and_organization({"job_id": job_id, "organization_id": str(ORG)}) == (job_id, ORG)
+    for data, reason in [
+        ({"organization_id": str(ORG)}, "data.job_id is missing"),
+        ({"job_id": job_id}, "data.organization_id is missing or not a UUID"),
+        ({"job_id": job_id, "organization_id": "acme"}, "data.organization_id is missing or not a UUID"),
+        ({"job_id": job_id, "organization_id": 42}, "data.organization_id is missing or not a UUID"),
+    ]:
+        with pytest.raises(events.InvalidMessage, match=reason):
+            events.job_and_organization(data)

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
-from api_service.domain.job_status import etag_for, progress_percent, status_body
+from api_service.domain.job_status import UNSERVABLE_ARTIFACT, etag_for, progress_percent, status_body
+
+ORG = uuid.UUID("9a1c0f1e-0000-4000-8000-000000000001")
+OTHER_ORG = uuid.UUID("9a1c0f1e-0000-4000-8000-000000000002")
 
 CONTRACT_FIELDS = {
     "job_id",
@@ -22,6 +26,8 @@ CONTRACT_FIELDS = {
 def row(**changes: Any) -> dict[str, Any]:
     base = {
         "job_id": "A" * 22,
+        "organization_id": ORG,
+        "artifact_key": None,
         "status": "processing",
         "total_items": 7,
         "processed_items": 3,
@@ -53,7 +59,13 @@ def test_all_ten_fields_always_present() -> None:
 
 def test_completed_reports_everything_processed() -> None:
     body = status_body(
-        row(status="completed", processed_items=5, output_filename="x.zip", file_size_bytes=10)
+        row(
+            status="completed",
+            processed_items=5,
+            output_filename="x.zip",
+            file_size_bytes=10,
+            artifact_key=f"exports/{ORG}/{'A' * 22}/x.zip",
+        )
     )
     assert (
         body["processed_items"] == 7
@@ -83,3 +95,27 @@ def test_thermal_status_carries_the_achieved_x_dimension() -> None:
     config = {"module_mm": 0.05}
     assert status_body(row(**thermal, asset_config=config))["x_dimension_mm"] == 0.125
     assert status_body(row())["x_dimension_mm"] is None
+
+
+def test_a_completed_job_whose_key_is_not_its_own_shows_failed_without_artifact() -> None:
+    """The status route presigns only what status_body shows completed (tenancy)."""
+    for key in (
+        f"exports/{OTHER_ORG}/{'A' * 22}/x.zip",  # another organization's prefix
+        f"exports/{ORG}/{'B' * 22}/x.zip",  # another job of the same organization
+        f"exports/{ORG}/{'A' * 22}/",  # the prefix itself: no object
+        f"exports/{ORG}/{'A' * 22}",  # no trailing slash: another job whose id starts alike
+        "",
+        None,
+    ):
+        body = status_body(
+            row(
+                status="completed",
+                artifact_key=key,
+                output_filename="x.zip",
+                file_size_bytes=10,
+                sha256="0" * 64,
+            )
+        )
+        assert body["status"] == "failed" and body["error"] == UNSERVABLE_ARTIFACT, key
+        assert body["output_filename"] is None and body["sha256"] is None and body["file_size_bytes"] == 0
+        assert body["progress_percent"] < 100 and body["download_url"] is None

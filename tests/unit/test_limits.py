@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,9 @@ def test_job_ids_are_matched_whole() -> None:
     assert is_valid_job_id(job_id)
     assert not is_valid_job_id(job_id + "\n")
     with pytest.raises(ValidationError):  # the pydantic pattern of events, too
-        ExportFailed.model_validate({"job_id": job_id + "\n", "error": "x"})
+        ExportFailed.model_validate(
+            {"job_id": job_id + "\n", "organization_id": str(uuid.uuid4()), "error": "x"}
+        )
 
 
 def test_symbol_pixels_are_capped_with_the_preview_limit() -> None:
