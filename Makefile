@@ -29,6 +29,7 @@ test-unit: $(STAMP)
 
 bench: install
 	scripts/system-deps.sh bench
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m bench
 
 lint: $(STAMP)
