@@ -105,7 +105,10 @@ class ChunkWorker:
         if job is None:
             raise events.InvalidMessage(f"chunk task for unknown job {job_id}")
         if not job.live:
+            # A duplicate task, or a chunk this worker leased (fair scheduling takes the lease
+            # before rendering) and then stalled on while another replica finished the job.
             await reemit_outcome(self._emitter, job)
+            log.info("stopped: job is %s", job.status, extra={"job_id": job_id, "chunk": chunk_index})
             return
         chunk = await self._store.get_chunk(job_id, chunk_index)
         if chunk is None:
