@@ -15,7 +15,6 @@ import uuid
 from typing import Any
 
 import aiohttp
-import orjson
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
@@ -29,6 +28,7 @@ from tests.faults.rig import Rig
 from tests.faults.timings import record
 from tests.faults.waiting import now, wait_for
 from tests.support.api import EXPORTS, Api
+from tests.support.kafka_requests import cloud_event
 
 pytestmark = pytest.mark.slow
 
@@ -46,18 +46,7 @@ def partition_of(job_id: str) -> int:
 
 
 def ce(type_: str, data: Any, **overrides: Any) -> bytes:
-    event = {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "poison-test",
-        "type": type_,
-        "subject": data.get("job_id") if isinstance(data, dict) else None,
-        "time": "2026-11-28T10:15:00Z",
-        "datacontenttype": "application/json",
-        "data": data,
-    }
-    event.update(overrides)
-    return orjson.dumps(event)
+    return cloud_event(data, type=type_, source="poison-test", **overrides)
 
 
 def request(org: uuid.UUID | str, job_id: str | None = None, **overrides: Any) -> dict[str, Any]:

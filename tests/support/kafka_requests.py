@@ -20,13 +20,15 @@ from tests.support.api import EXPORTS, Api, Tenant
 REQUESTED = "label-export.requested"
 
 
-def cloud_event(data: dict[str, Any], **overrides: Any) -> bytes:
+def cloud_event(data: Any, **overrides: Any) -> bytes:
+    """A requested event around `data` (any JSON, so tests can send bad data); `overrides` replace
+    envelope fields (`type`, `source`, ...)."""
     event = {
         "specversion": "1.0",
         "id": str(uuid.uuid4()),
         "source": "erp-connector",
         "type": "labels.export.requested.v1",
-        "subject": data.get("job_id"),
+        "subject": data.get("job_id") if isinstance(data, dict) else None,
         "time": "2026-11-28T10:15:00Z",
         "datacontenttype": "application/json",
         "data": data,
